@@ -1,0 +1,128 @@
+/// A hyperparameter of an optimization algorithm. Names are torch.optim's;
+/// torch's `betas` tuple is split into `beta1` and `beta2`.
+///
+/// Raw values are the C codes `SWIFTOPT_HP_*`.
+public enum Hyperparameter: Int32, Sendable, CaseIterable {
+    case lr = 1
+    case momentum = 2
+    case dampening = 3
+    case weightDecay = 4
+    case nesterov = 5
+    case maximize = 6
+    case lrDecay = 7
+    case initialAccumulatorValue = 8
+    case eps = 9
+    case alpha = 10
+    case centered = 11
+    case beta1 = 12
+    case beta2 = 13
+    case amsgrad = 14
+
+    /// torch's name, e.g. "lr", "weight_decay", "initial_accumulator_value".
+    public var name: String {
+        switch self {
+        case .lr: return "lr"
+        case .momentum: return "momentum"
+        case .dampening: return "dampening"
+        case .weightDecay: return "weight_decay"
+        case .nesterov: return "nesterov"
+        case .maximize: return "maximize"
+        case .lrDecay: return "lr_decay"
+        case .initialAccumulatorValue: return "initial_accumulator_value"
+        case .eps: return "eps"
+        case .alpha: return "alpha"
+        case .centered: return "centered"
+        case .beta1: return "beta1"
+        case .beta2: return "beta2"
+        case .amsgrad: return "amsgrad"
+        }
+    }
+
+    /// Looks a hyperparameter up by its exact name.
+    public init?(name: String) {
+        guard let found = Hyperparameter.allCases.first(where: { $0.name == name }) else { return nil }
+        self = found
+    }
+}
+
+/// The default value and the bounds of one hyperparameter of one algorithm.
+public struct HyperparameterSpec: Sendable, Equatable {
+    public let hyperparameter: Hyperparameter
+    public let defaultValue: Double
+    public let lowerBound: Double
+    public let upperBound: Double
+    /// The lower bound itself is not allowed (eps > 0).
+    public let lowerExclusive: Bool
+    /// The upper bound itself is not allowed (beta < 1).
+    public let upperExclusive: Bool
+    /// The value is 0 or 1.
+    public let isBoolean: Bool
+
+    init(_ hyperparameter: Hyperparameter, _ defaultValue: Double,
+         min: Double = 0, max: Double = .infinity,
+         minExclusive: Bool = false, maxExclusive: Bool = false, boolean: Bool = false) {
+        self.hyperparameter = hyperparameter
+        self.defaultValue = defaultValue
+        self.lowerBound = min
+        self.upperBound = max
+        self.lowerExclusive = minExclusive
+        self.upperExclusive = maxExclusive
+        self.isBoolean = boolean
+    }
+
+    static func flag(_ hyperparameter: Hyperparameter) -> HyperparameterSpec {
+        HyperparameterSpec(hyperparameter, 0, min: 0, max: 1, boolean: true)
+    }
+
+    /// Throws `.outOfBounds` unless `value` is finite and within the bounds.
+    public func validate(_ value: Double) throws {
+        let name = hyperparameter.name
+        guard value.isFinite else {
+            throw OptimizerError(.outOfBounds, "\(name) must be finite, got \(value)")
+        }
+        if isBoolean {
+            guard value == 0 || value == 1 else {
+                throw OptimizerError(.outOfBounds, "\(name) is a boolean and must be 0 or 1, got \(value)")
+            }
+            return
+        }
+        let lowOK = lowerExclusive ? value > lowerBound : value >= lowerBound
+        let highOK = upperExclusive ? value < upperBound : value <= upperBound
+        guard lowOK && highOK else {
+            throw OptimizerError(.outOfBounds, "\(name) must be in \(interval), got \(value)")
+        }
+    }
+
+    /// The bounds as an interval, e.g. "[0, 1)" or "(0, inf)".
+    public var interval: String {
+        func text(_ x: Double) -> String {
+            if x == .infinity { return "inf" }
+            if x == x.rounded() && abs(x) < 1e15 { return String(Int64(x)) }
+            return "\(x)"
+        }
+        return (lowerExclusive ? "(" : "[") + text(lowerBound) + ", " + text(upperBound)
+            + (upperExclusive || upperBound == .infinity ? ")" : "]")
+    }
+
+    // torch.optim's defaults (torch 2.x).
+    static let sgd: [HyperparameterSpec] = [
+        .init(.lr, 1e-3), .init(.momentum, 0), .init(.dampening, 0, max: 1),
+        .init(.weightDecay, 0), .flag(.nesterov), .flag(.maximize),
+    ]
+    static let adagrad: [HyperparameterSpec] = [
+        .init(.lr, 1e-2), .init(.lrDecay, 0), .init(.weightDecay, 0),
+        .init(.initialAccumulatorValue, 0), .init(.eps, 1e-10, minExclusive: true), .flag(.maximize),
+    ]
+    static let rmsprop: [HyperparameterSpec] = [
+        .init(.lr, 1e-2), .init(.alpha, 0.99, max: 1), .init(.eps, 1e-8, minExclusive: true),
+        .init(.weightDecay, 0), .init(.momentum, 0), .flag(.centered), .flag(.maximize),
+    ]
+    static let adam: [HyperparameterSpec] = [
+        .init(.lr, 1e-3), .init(.beta1, 0.9, max: 1, maxExclusive: true),
+        .init(.beta2, 0.999, max: 1, maxExclusive: true), .init(.eps, 1e-8, minExclusive: true),
+        .init(.weightDecay, 0), .flag(.amsgrad), .flag(.maximize),
+    ]
+    static let adamw: [HyperparameterSpec] = adam.map {
+        $0.hyperparameter == .weightDecay ? .init(.weightDecay, 1e-2) : $0
+    }
+}

@@ -1,0 +1,288 @@
+/// An optimizer: one algorithm, its parameter groups, and the parameters it
+/// steps with library-owned state.
+///
+/// Two ways to own state go through the same kernels:
+/// - library-owned: `addParam` registers a caller buffer; the optimizer
+///   allocates its state tensors; `step(grads:)` updates every parameter;
+/// - caller-owned: `stepTensors` updates buffers the caller owns, state
+///   tensors and step counts included, with one group's hyperparameters.
+///
+/// Every throwing method validates all of its arguments before it changes
+/// anything. An `Optimizer` is not thread-safe; the C ABI serializes calls
+/// on one handle.
+///
+/// ```swift
+/// var w: [Float] = [1, 2, 3]
+/// let opt = Optimizer(algorithm: .adam)
+/// try opt.set(.lr, 0.01)
+/// try w.withUnsafeMutableBytes { buf in
+///     _ = try opt.addParam(buf.baseAddress!, count: 3, dtype: .float32)
+///     let grad: [Float] = [0.1, -0.2, 0.3]
+///     try grad.withUnsafeBytes { g in try opt.step(grads: [g.baseAddress]) }
+/// }
+/// ```
+public final class Optimizer {
+    public let algorithm: Algorithm
+    public private(set) var groups: [ParamGroup]
+    private var params: [Parameter] = []
+
+    /// A registered parameter and its library-owned state.
+    private final class Parameter {
+        let data: UnsafeMutableRawPointer
+        let count: Int
+        let dtype: DType
+        let group: Int
+        var step: Int64 = 0
+        /// Indexed by `StateKind.rawValue`.
+        var states: [StateBuffer?] = Array(repeating: nil, count: StateKind.allCases.count + 1)
+
+        init(data: UnsafeMutableRawPointer, count: Int, dtype: DType, group: Int) {
+            self.data = data
+            self.count = count
+            self.dtype = dtype
+            self.group = group
+        }
+    }
+
+    /// Creates an optimizer with one group (index 0) at the algorithm's defaults.
+    public init(algorithm: Algorithm) {
+        self.algorithm = algorithm
+        groups = [ParamGroup(algorithm: algorithm)]
+    }
+
+    // MARK: Groups and hyperparameters
+
+    /// Adds a group at the algorithm's defaults and returns its index.
+    @discardableResult
+    public func addGroup() -> Int {
+        groups.append(ParamGroup(algorithm: algorithm))
+        return groups.count - 1
+    }
+
+    /// Sets a hyperparameter of a group; used from the next step on.
+    public func set(_ hyperparameter: Hyperparameter, _ value: Double, group: Int = 0) throws {
+        try checkGroup(group)
+        try groups[group].set(hyperparameter, value)
+    }
+
+    /// Reads a hyperparameter of a group.
+    public func value(_ hyperparameter: Hyperparameter, group: Int = 0) throws -> Double {
+        try checkGroup(group)
+        return try groups[group].value(hyperparameter)
+    }
+
+    /// The state tensors of each parameter of a group, in caller-owned layout order.
+    public func stateKinds(group: Int = 0) throws -> [StateKind] {
+        try checkGroup(group)
+        return groups[group].stateKinds
+    }
+
+    // MARK: Library-owned state
+
+    /// The number of registered parameters.
+    public var paramCount: Int { params.count }
+
+    /// Registers a parameter buffer of `count` elements, allocating its state
+    /// tensors with torch's initial values. The buffer stays the caller's and
+    /// must outlive the optimizer. Returns the parameter's index.
+    @discardableResult
+    public func addParam(_ data: UnsafeMutableRawPointer, count: Int, dtype: DType, group: Int = 0) throws -> Int {
+        try checkGroup(group)
+        try checkCount(count, dtype: dtype, what: "parameter")
+        try checkAligned(UnsafeRawPointer(data), dtype, "parameter")
+        let param = Parameter(data: data, count: count, dtype: dtype, group: group)
+        try allocateState(param)
+        params.append(param)
+        return params.count - 1
+    }
+
+    /// The group, dtype and element count of a registered parameter.
+    public func paramInfo(_ index: Int) throws -> (group: Int, dtype: DType, count: Int) {
+        let param = try parameter(index)
+        return (param.group, param.dtype, param.count)
+    }
+
+    /// One step over every registered parameter. `grads[i]` is the gradient of
+    /// parameter i (same dtype and count); nil skips that parameter.
+    public func step(grads: UnsafeBufferPointer<UnsafeRawPointer?>) throws {
+        guard !params.isEmpty else {
+            throw OptimizerError(.noParameters, "step called before any parameter was registered")
+        }
+        guard grads.count == params.count else {
+            throw OptimizerError(.sizeMismatch,
+                                 "got \(grads.count) gradients for \(params.count) registered parameters")
+        }
+        for (i, grad) in grads.enumerated() {
+            if let grad { try checkAligned(grad, params[i].dtype, "gradient \(i)") }
+        }
+        for param in params { try allocateState(param) }
+        for (i, grad) in grads.enumerated() {
+            guard let grad else { continue }
+            let param = params[i]
+            let group = groups[param.group]
+            let layout = StateLayout(group)
+            let momentum = param.states[Int(StateKind.momentumBuffer.rawValue)]
+            let update = TensorUpdate(
+                param: param.data, grad: grad, count: param.count,
+                state: StatePointers(layout: layout) { kind, _ in param.states[Int(kind.rawValue)]?.pointer },
+                previousStep: param.step,
+                momentumInitialized: momentum?.initialized ?? false)
+            Kernels.apply(group, param.dtype, update)
+            momentum?.initialized = true
+            param.step += 1
+        }
+    }
+
+    /// Same as `step(grads:)` for an array of gradient pointers.
+    public func step(grads: [UnsafeRawPointer?]) throws {
+        try grads.withUnsafeBufferPointer { try step(grads: $0) }
+    }
+
+    /// Copies state tensor `kind` of a parameter into `out` (`count` elements
+    /// of the parameter's dtype).
+    public func getState(_ kind: StateKind, param index: Int, into out: UnsafeMutableRawPointer, count: Int) throws {
+        let buffer = try stateBuffer(kind, index, count: count, UnsafeRawPointer(out))
+        out.copyMemory(from: buffer.pointer, byteCount: buffer.byteCount)
+    }
+
+    /// Overwrites state tensor `kind` of a parameter from `values`.
+    public func setState(_ kind: StateKind, param index: Int, from values: UnsafeRawPointer, count: Int) throws {
+        let buffer = try stateBuffer(kind, index, count: count, values)
+        buffer.pointer.copyMemory(from: values, byteCount: buffer.byteCount)
+        buffer.initialized = true
+    }
+
+    /// The step count of a parameter.
+    public func stepCount(param index: Int) throws -> Int64 {
+        try parameter(index).step
+    }
+
+    /// Sets the step count of a parameter (to restore a checkpoint).
+    public func setStepCount(_ step: Int64, param index: Int) throws {
+        let param = try parameter(index)
+        guard step >= 0 else {
+            throw OptimizerError(.invalidArgument, "step count must be >= 0, got \(step)")
+        }
+        param.step = step
+    }
+
+    // MARK: Caller-owned state
+
+    /// One step over caller-owned tensors with the hyperparameters of `group`.
+    /// `states[i * statesPerTensor + j]` is tensor i's state of kind
+    /// `stateKinds(group:)[j]`; `steps[i]` is read and incremented.
+    public func stepTensors(
+        group: Int, dtype: DType,
+        params: UnsafeBufferPointer<UnsafeMutableRawPointer?>,
+        grads: UnsafeBufferPointer<UnsafeRawPointer?>,
+        counts: UnsafeBufferPointer<Int64>,
+        states: UnsafeBufferPointer<UnsafeMutableRawPointer?>,
+        statesPerTensor: Int,
+        steps: UnsafeMutableBufferPointer<Int64>
+    ) throws {
+        try checkGroup(group)
+        let n = params.count
+        guard n > 0 else { throw OptimizerError(.invalidArgument, "the number of tensors must be > 0") }
+        guard grads.count == n, counts.count == n, steps.count == n else {
+            throw OptimizerError(.sizeMismatch, "params, grads, counts and steps must all have \(n) entries")
+        }
+        let layout = StateLayout(groups[group])
+        guard statesPerTensor == layout.count else {
+            throw OptimizerError(.sizeMismatch,
+                                 "\(algorithm.name) with this group's options has \(layout.count) state "
+                                 + "tensors per parameter (\(groups[group].stateKinds.map(\.name).joined(separator: ", "))), "
+                                 + "got states_per_tensor = \(statesPerTensor)")
+        }
+        guard states.count == n * statesPerTensor else {
+            throw OptimizerError(.sizeMismatch, "states must have \(n * statesPerTensor) entries")
+        }
+        for i in 0..<n {
+            guard let param = params[i] else { throw OptimizerError(.invalidArgument, "params[\(i)] is NULL") }
+            guard let grad = grads[i] else { throw OptimizerError(.invalidArgument, "grads[\(i)] is NULL") }
+            try checkCount(Int(truncatingIfNeeded: counts[i]), dtype: dtype, what: "tensor \(i)", raw: counts[i])
+            guard steps[i] >= 0 else {
+                throw OptimizerError(.invalidArgument, "steps[\(i)] must be >= 0, got \(steps[i])")
+            }
+            try checkAligned(UnsafeRawPointer(param), dtype, "params[\(i)]")
+            try checkAligned(grad, dtype, "grads[\(i)]")
+            for j in 0..<statesPerTensor {
+                guard let s = states[i * statesPerTensor + j] else {
+                    throw OptimizerError(.invalidArgument,
+                                         "states[\(i * statesPerTensor + j)] (\(layout.kinds[j].name) of tensor \(i)) is NULL")
+                }
+                try checkAligned(UnsafeRawPointer(s), dtype, "states[\(i * statesPerTensor + j)]")
+            }
+        }
+        let h = groups[group]
+        for i in 0..<n {
+            let update = TensorUpdate(
+                param: params[i]!, grad: grads[i]!, count: Int(counts[i]),
+                state: StatePointers(layout: layout) { _, slot in states[i * statesPerTensor + slot] },
+                previousStep: steps[i], momentumInitialized: steps[i] > 0)
+            Kernels.apply(h, dtype, update)
+            steps[i] += 1
+        }
+    }
+
+    // MARK: Validation and state allocation
+
+    private func checkGroup(_ group: Int) throws {
+        guard group >= 0 && group < groups.count else {
+            throw OptimizerError(.indexOutOfRange, "group \(group) does not exist (\(groups.count) groups)")
+        }
+    }
+
+    private func parameter(_ index: Int) throws -> Parameter {
+        guard index >= 0 && index < params.count else {
+            throw OptimizerError(.indexOutOfRange, "parameter \(index) does not exist (\(params.count) registered)")
+        }
+        return params[index]
+    }
+
+    private func checkCount(_ count: Int, dtype: DType, what: String, raw: Int64? = nil) throws {
+        let value = raw ?? Int64(count)
+        guard value > 0 else {
+            throw OptimizerError(.invalidArgument, "\(what): element count must be > 0, got \(value)")
+        }
+        guard value <= Int64(Int.max / dtype.size) else {
+            throw OptimizerError(.invalidArgument, "\(what): element count \(value) overflows the address space")
+        }
+    }
+
+    private func checkAligned(_ pointer: UnsafeRawPointer, _ dtype: DType, _ what: String) throws {
+        guard Int(bitPattern: pointer) % dtype.size == 0 else {
+            throw OptimizerError(.invalidArgument, "\(what) is not aligned to \(dtype.size) bytes (\(dtype.name))")
+        }
+    }
+
+    /// Allocates the state tensors the parameter's group needs and it lacks
+    /// (all of them at registration; more when an option such as amsgrad is
+    /// turned on later).
+    private func allocateState(_ param: Parameter) throws {
+        let group = groups[param.group]
+        let layout = StateLayout(group)
+        for kind in StateKind.allCases where layout.slot(kind) != nil && param.states[Int(kind.rawValue)] == nil {
+            let initial = kind == .sum ? group[.initialAccumulatorValue] : 0
+            guard let buffer = StateBuffer(count: param.count, dtype: param.dtype, value: initial) else {
+                throw OptimizerError(.outOfMemory,
+                                     "cannot allocate \(kind.name) for \(param.count) \(param.dtype.name) elements")
+            }
+            param.states[Int(kind.rawValue)] = buffer
+        }
+    }
+
+    private func stateBuffer(_ kind: StateKind, _ index: Int, count: Int, _ pointer: UnsafeRawPointer) throws -> StateBuffer {
+        let param = try parameter(index)
+        guard StateLayout(groups[param.group]).slot(kind) != nil,
+              let buffer = param.states[Int(kind.rawValue)] else {
+            throw OptimizerError(.unknownState,
+                                 "parameter \(index) has no state \(kind.name) under its group's options "
+                                 + "(it has: \(groups[param.group].stateKinds.map(\.name).joined(separator: ", ")))")
+        }
+        guard count == param.count else {
+            throw OptimizerError(.sizeMismatch, "parameter \(index) has \(param.count) elements, got count \(count)")
+        }
+        try checkAligned(pointer, param.dtype, "buffer")
+        return buffer
+    }
+}

@@ -1,0 +1,76 @@
+import CSwiftOpt
+import SwiftOpt
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A pthread mutex at a stable address.
+final class Lock: @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+
+    init() { pthread_mutex_init(mutex, nil) }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    @inline(__always)
+    func withLock<R>(_ body: () throws -> R) rethrows -> R {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body()
+    }
+}
+
+/// An object behind a C handle, with the lock that serializes calls on it.
+final class OptimizerBox: @unchecked Sendable {
+    let optimizer: Optimizer
+    let lock = Lock()
+
+    init(_ optimizer: Optimizer) { self.optimizer = optimizer }
+}
+
+/// The table of live handles. A handle is an opaque token (a never-reused
+/// id, shifted so that it looks like an aligned pointer), not an address:
+/// a freed or forged handle is found missing from the table instead of being
+/// dereferenced.
+final class HandleTable: @unchecked Sendable {
+    private let lock = Lock()
+    private var objects: [UInt: AnyObject] = [:]
+    private var nextID: UInt = 1
+
+    static let shared = HandleTable()
+
+    func insert(_ object: AnyObject) -> OpaquePointer? {
+        lock.withLock {
+            let id = nextID
+            nextID &+= 1
+            objects[id] = object
+            return OpaquePointer(bitPattern: id << 4)
+        }
+    }
+
+    func lookup(_ handle: OpaquePointer) -> AnyObject? {
+        let bits = UInt(bitPattern: handle)
+        guard bits & 0xF == 0 else { return nil }
+        return lock.withLock { objects[bits >> 4] }
+    }
+
+    func remove(_ handle: OpaquePointer) -> AnyObject? {
+        let bits = UInt(bitPattern: handle)
+        guard bits & 0xF == 0 else { return nil }
+        return lock.withLock { objects.removeValue(forKey: bits >> 4) }
+    }
+}
+
+/// Finds the optimizer behind `handle` and runs `body` holding its lock.
+func withOptimizer<R>(_ handle: OpaquePointer?, _ body: (Optimizer) throws -> R) throws -> R {
+    guard let handle else { throw ABIError.null("optimizer") }
+    guard let box = HandleTable.shared.lookup(handle) as? OptimizerBox else {
+        throw ABIError(SWIFTOPT_ERROR_INVALID_HANDLE, "optimizer handle is invalid (freed, never created, or of another kind)")
+    }
+    return try box.lock.withLock { try body(box.optimizer) }
+}
