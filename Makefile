@@ -1,0 +1,63 @@
+# swiftopt — build, examples and tests.
+#
+#   make demo     the main job: build the library and train the bundled demo
+#   make test     every test: Swift, C (plain, ASan+UBSan, valgrind), exports, Python
+#   make lib      the release library: .build/release/libswiftopt.so
+#   make examples the C examples, in build/
+#
+# Nothing here needs root except the apt-get fallback for valgrind.
+
+SWIFT      ?= swift
+CC         ?= cc
+CXX        ?= c++
+PYTHON     ?= python3
+BUILD      := build
+LIB_DIR    := .build/release
+LIB        := $(LIB_DIR)/libswiftopt.so
+CFLAGS     ?= -O2
+WARN       := -Wall -Wextra -Werror
+C_STD      := -std=c11 -pedantic
+CXX_STD    := -std=c++17 -pedantic
+LINK       := -L$(LIB_DIR) -lswiftopt -Wl,-rpath,$(abspath $(LIB_DIR)) -lm
+
+.PHONY: all lib examples demo test test-swift test-c test-exports clean
+.DEFAULT_GOAL := all
+
+all: lib examples
+
+SWIFT_SOURCES := $(shell find Sources include -type f) Package.swift
+
+$(LIB): $(SWIFT_SOURCES)
+	$(SWIFT) build -c release --product swiftopt
+	@touch $@
+
+lib: $(LIB)
+
+$(BUILD):
+	mkdir -p $(BUILD)
+
+# ---- examples ----------------------------------------------------------------
+
+EXAMPLES := $(patsubst examples/%.c,$(BUILD)/%,$(wildcard examples/*.c))
+
+$(BUILD)/%: examples/%.c include/swiftopt.h $(LIB) | $(BUILD)
+	$(CC) $(C_STD) $(WARN) $(CFLAGS) -Iinclude $< -o $@ $(LINK)
+
+examples: $(EXAMPLES)
+
+demo: $(BUILD)/linear_regression
+	$(BUILD)/linear_regression examples/data/linear.csv
+
+# ---- tests ---------------------------------------------------------------------
+
+test-swift:
+	$(SWIFT) test
+
+include Tests/C/c-tests.mk
+-include bindings/python/python.mk
+
+test: test-swift test-c test-exports $(PYTHON_TEST_TARGETS)
+	@echo "all test suites passed"
+
+clean:
+	rm -rf $(BUILD) .build
