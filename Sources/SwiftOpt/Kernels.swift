@@ -95,7 +95,7 @@ enum Kernels {
         _ p: UnsafeMutablePointer<T>, _ g: UnsafePointer<T>, _ sum: UnsafeMutablePointer<T>,
         _ n: Int, _ h: ParamGroup, step: Double
     ) {
-        let clr = T(h[.lr] / (1 + (step - 1) * h[.lrDecay]))
+        let negClr = T(-h[.lr] / (1 + (step - 1) * h[.lrDecay]))
         let wd = T(h[.weightDecay]), eps = T(h[.eps])
         let sign: T = h[.maximize] != 0 ? -1 : 1
         let decay = h[.weightDecay] != 0
@@ -104,7 +104,7 @@ enum Kernels {
             if decay { d = d + wd * p[i] }
             let s = sum[i] + d * d
             sum[i] = s
-            p[i] = p[i] - clr * (d / (s.squareRoot() + eps))
+            p[i] = p[i] + negClr * d / (s.squareRoot() + eps)   // addcdiv: (value * t1) / t2
         }
     }
 
@@ -114,7 +114,7 @@ enum Kernels {
         _ p: UnsafeMutablePointer<T>, _ g: UnsafePointer<T>, _ squareAvg: UnsafeMutablePointer<T>,
         _ gradAvg: UnsafeMutablePointer<T>?, _ buf: UnsafeMutablePointer<T>?, _ n: Int, _ h: ParamGroup
     ) {
-        let lr = T(h[.lr]), wd = T(h[.weightDecay]), eps = T(h[.eps]), mu = T(h[.momentum])
+        let lr = T(h[.lr]), negLr = -lr, wd = T(h[.weightDecay]), eps = T(h[.eps]), mu = T(h[.momentum])
         let alpha = T(h[.alpha]), oneMinusAlpha = T(1 - h[.alpha])
         let sign: T = h[.maximize] != 0 ? -1 : 1
         let decay = h[.weightDecay] != 0
@@ -137,7 +137,7 @@ enum Kernels {
                 buf[i] = b
                 p[i] = p[i] - lr * b
             } else {
-                p[i] = p[i] - lr * (d / avg)
+                p[i] = p[i] + negLr * d / avg   // addcdiv: (value * t1) / t2
             }
         }
     }
@@ -150,7 +150,7 @@ enum Kernels {
         _ h: ParamGroup, step: Double, decoupled: Bool
     ) {
         let beta1 = h[.beta1], beta2 = h[.beta2]
-        let stepSize = T(h[.lr] / (1 - pow(beta1, step)))
+        let negStepSize = T(-h[.lr] / (1 - pow(beta1, step)))
         let bc2Sqrt = T((1 - pow(beta2, step)).squareRoot())
         let oneMinusBeta1 = T(1 - beta1), b2 = T(beta2), oneMinusBeta2 = T(1 - beta2)
         let eps = T(h[.eps]), wd = T(h[.weightDecay])
@@ -171,7 +171,7 @@ enum Kernels {
                 v = Swift.max(maxExpAvgSq[i], v)
                 maxExpAvgSq[i] = v
             }
-            p[i] = theta - stepSize * (m / (v.squareRoot() / bc2Sqrt + eps))
+            p[i] = theta + negStepSize * m / (v.squareRoot() / bc2Sqrt + eps)   // addcdiv: (value * t1) / t2
         }
     }
 }
