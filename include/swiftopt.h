@@ -291,8 +291,9 @@ const char *swiftopt_state_name(int32_t state);
 /**
  * Lists the hyperparameters an algorithm uses, in the order its
  * SWIFTOPT_ALGORITHM_* comment lists them (torch's constructor order, e.g.
- * Adam: lr, beta1, beta2, eps, weight_decay, amsgrad, maximize). Writes up to `capacity` codes to out_hyperparameters and the total
- * number to *out_count. out_hyperparameters may be NULL when capacity is 0
+ * Adam: lr, beta1, beta2, eps, weight_decay, amsgrad, maximize). Writes up
+ * to `capacity` codes to out_hyperparameters and the total number to
+ * *out_count. out_hyperparameters may be NULL when capacity is 0
  * (to query the count).
  * Errors: NULL_POINTER (out_count NULL, or out_hyperparameters NULL with
  * capacity > 0), INVALID_ARGUMENT (capacity < 0), UNKNOWN_ALGORITHM,
@@ -431,8 +432,9 @@ int32_t swiftopt_optimizer_param_info(swiftopt_optimizer *optimizer, int64_t par
  * used. Allocates nothing in steady state.
  * Errors: NULL_POINTER (optimizer, grads), INVALID_HANDLE, NO_PARAMETERS,
  * SIZE_MISMATCH (n_grads), INVALID_ARGUMENT (n_grads < 0, misaligned
- * gradient, a stepped parameter's step count is INT64_MAX), OUT_OF_MEMORY (state needed by a changed option could not be
- * allocated). Everything is validated before anything is written.
+ * gradient, a stepped parameter's step count is INT64_MAX), OUT_OF_MEMORY
+ * (state needed by a changed option could not be allocated). Everything is
+ * validated before anything is written.
  */
 int32_t swiftopt_optimizer_step(swiftopt_optimizer *optimizer, const void *const *grads,
                                 int64_t n_grads);
@@ -490,9 +492,9 @@ int32_t swiftopt_optimizer_set_step(swiftopt_optimizer *optimizer, int64_t param
  * Registered parameters are not touched. Allocates nothing.
  * Errors: NULL_POINTER (optimizer, any array, any entry), INVALID_HANDLE,
  * INDEX_OUT_OF_RANGE (group), INVALID_ARGUMENT (n_tensors <= 0, counts[i]
- * <= 0, steps[i] < 0 or == INT64_MAX, misaligned buffer), DTYPE_MISMATCH (unknown dtype),
- * SIZE_MISMATCH (states_per_tensor). Everything is validated before anything
- * is written.
+ * <= 0, steps[i] < 0 or == INT64_MAX, misaligned buffer), DTYPE_MISMATCH
+ * (unknown dtype), SIZE_MISMATCH (states_per_tensor). Everything is
+ * validated before anything is written.
  */
 int32_t swiftopt_optimizer_step_tensors(swiftopt_optimizer *optimizer, int64_t group,
                                         int32_t dtype, int64_t n_tensors, void *const *params,
