@@ -248,6 +248,20 @@ func elementwiseCases() -> [ElementwiseCase] {
         #expect(hinge.grad == [0, 0, -1, 1])
     }
 
+    @Test func documentationExample() throws {
+        // The example at the top of Losses.swift, verbatim.
+        let x: [Float] = [0.5, 2], y: [Float] = [1, 1]
+        var loss: Float = 0, grad: [Float] = [0, 0]
+        try x.withUnsafeBytes { x in try y.withUnsafeBytes { y in
+            try withUnsafeMutableBytes(of: &loss) { l in try grad.withUnsafeMutableBytes { g in
+                try mseLoss(dtype: .float32, count: 2, input: x.baseAddress!, target: y.baseAddress!,
+                            loss: l.baseAddress!, grad: g.baseAddress)     // loss 0.625, grad [-0.5, 1]
+            } }
+        } }
+        #expect(loss == 0.625)
+        #expect(grad == [-0.5, 1])
+    }
+
     @Test func nanPropagates() throws {
         for c in elementwiseCases() {
             let out = try invoke(Double.self, [[.nan, 1], [1, 1]], lossCount: 1, gradCount: 2) { b, l, g in
