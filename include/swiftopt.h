@@ -27,6 +27,11 @@
  * the mean gradient over the whole data set, over a mini-batch, or of one
  * example.
  *
+ * For callers without an autograd engine, stateless loss functions (MSE,
+ * L1, Huber, smooth L1, hinge, binary and softmax cross-entropy, NLL) and
+ * regularization penalties (L1, L2, elastic net) compute a loss and its
+ * gradient into caller buffers; see "Loss functions" below.
+ *
  * Errors
  * ------
  * Every fallible function returns an int32_t status: SWIFTOPT_OK (0) or one
@@ -110,7 +115,7 @@ enum {
     SWIFTOPT_ERROR_UNKNOWN_ALGORITHM = 4,
     /** The hyperparameter code or name is not known, or not used by this algorithm. */
     SWIFTOPT_ERROR_UNKNOWN_HYPERPARAMETER = 5,
-    /** A hyperparameter value is NaN, infinite or outside its documented bounds. */
+    /** A hyperparameter or loss/penalty option is NaN, infinite or outside its documented bounds. */
     SWIFTOPT_ERROR_OUT_OF_BOUNDS = 6,
     /** Hyperparameters conflict (e.g. nesterov with momentum 0 or dampening != 0). */
     SWIFTOPT_ERROR_INCOMPATIBLE_OPTIONS = 7,
@@ -118,7 +123,7 @@ enum {
     SWIFTOPT_ERROR_DTYPE_MISMATCH = 8,
     /** An element count or array length differs from what the optimizer holds. */
     SWIFTOPT_ERROR_SIZE_MISMATCH = 9,
-    /** A group or parameter index is out of range. */
+    /** A group or parameter index, or a loss's class-index target, is out of range. */
     SWIFTOPT_ERROR_INDEX_OUT_OF_RANGE = 10,
     /** A step was requested but no parameter has been registered. */
     SWIFTOPT_ERROR_NO_PARAMETERS = 11,
@@ -501,6 +506,240 @@ int32_t swiftopt_optimizer_step_tensors(swiftopt_optimizer *optimizer, int64_t g
                                         const void *const *grads, const int64_t *counts,
                                         void *const *states, int64_t states_per_tensor,
                                         int64_t *steps);
+
+/* ------------------------------------------------------------------------ */
+/* Loss functions                                                           */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Each loss function computes a loss and, optionally, its gradient with
+ * respect to the input, with torch.nn.functional's name, formula and
+ * semantics. They are stateless: no handle, nothing allocated, nothing kept.
+ *
+ * Conventions shared by every loss function:
+ *
+ *   dtype      SWIFTOPT_DTYPE_FLOAT32 or SWIFTOPT_DTYPE_FLOAT64: the element
+ *              type of input, target (except class-index targets, which are
+ *              int64_t), weights, out_loss and out_grad.
+ *   shapes     element-wise losses take `count` elements; the others take an
+ *              (n, c) matrix stored row-major (sample i, class j at i*c + j).
+ *   reduction  SWIFTOPT_REDUCTION_*: NONE writes one loss per element (per
+ *              sample for cross_entropy and nll_loss), MEAN and SUM write one.
+ *   out_loss   required: `count` (or n) elements for NONE, 1 element for
+ *              MEAN and SUM, of dtype.
+ *   out_grad   optional (NULL: loss only): receives d loss / d input, the
+ *              input's shape, overwritten. For NONE it is the gradient of the
+ *              sum of the losses (torch's backward with a gradient of ones).
+ *   precision  every element is computed in double whatever the dtype, sums
+ *              are accumulated in double with compensated summation, and each
+ *              result is rounded once to dtype; fp32 results are therefore
+ *              at least as accurate as torch's fp32 ones. Log-softmax uses
+ *              log-sum-exp and sigmoid terms use softplus/log1p forms, so
+ *              logits of +-1e4 and probability targets of exactly 0 or 1 give
+ *              finite losses and gradients. NaN inputs propagate.
+ *   errors     NULL_POINTER (a required pointer is NULL), DTYPE_MISMATCH
+ *              (unknown dtype), INVALID_ARGUMENT (count, n or c <= 0, byte
+ *              size overflow, unknown reduction, misaligned buffer),
+ *              OUT_OF_BOUNDS (delta, beta or label_smoothing NaN, infinite or
+ *              outside its bounds), plus the errors listed per function. On
+ *              error nothing is written.
+ *   memory     the caller owns every buffer; buffers must be aligned to their
+ *              element size (int64_t targets to 8 bytes) and must not
+ *              overlap, except that input and target may be the same buffer.
+ *   threads    thread-safe and reentrant; concurrent calls may share read-only
+ *              buffers but not output buffers.
+ *
+ * Example: softmax cross-entropy of a batch of 32 samples over 10 classes,
+ * its mean loss and the gradient to back-propagate:
+ *
+ *     float logits[32 * 10], grad[32 * 10], loss;
+ *     int64_t labels[32];
+ *     int32_t status = swiftopt_cross_entropy(SWIFTOPT_DTYPE_FLOAT32, 32, 10, logits, labels,
+ *                                             NULL, -100, 0.0, SWIFTOPT_REDUCTION_MEAN,
+ *                                             &loss, grad);
+ */
+
+/** Reductions of a loss function (torch's `reduction` argument). */
+enum {
+    /** One loss per element (per sample for cross_entropy and nll_loss). */
+    SWIFTOPT_REDUCTION_NONE = 1,
+    /** The mean of the losses (torch's default; a weighted mean where documented). */
+    SWIFTOPT_REDUCTION_MEAN = 2,
+    /** The sum of the losses. */
+    SWIFTOPT_REDUCTION_SUM = 3
+};
+
+/**
+ * Mean squared error (torch `mse_loss`) of `count` elements:
+ *   l_i = (x_i - y_i)^2,   d l_i / d x_i = 2 (x_i - y_i).
+ * MEAN divides the sum by count. Errors: the common ones.
+ */
+int32_t swiftopt_mse_loss(int32_t dtype, int64_t count, const void *input, const void *target,
+                          int32_t reduction, void *out_loss, void *out_grad);
+
+/**
+ * Mean absolute error (torch `l1_loss`) of `count` elements:
+ *   l_i = |x_i - y_i|,   d l_i / d x_i = sign(x_i - y_i), with sign(0) = 0.
+ * MEAN divides the sum by count. Errors: the common ones.
+ */
+int32_t swiftopt_l1_loss(int32_t dtype, int64_t count, const void *input, const void *target,
+                         int32_t reduction, void *out_loss, void *out_grad);
+
+/**
+ * Huber loss (torch `huber_loss`) of `count` elements, d = x_i - y_i:
+ *   l_i = d^2 / 2                  if |d| < delta,
+ *         delta (|d| - delta / 2)  otherwise;
+ *   d l_i / d x_i = d clipped to [-delta, delta].
+ * `delta` (torch default 1.0) must be finite and > 0. MEAN divides by count.
+ * Errors: the common ones; OUT_OF_BOUNDS (delta).
+ */
+int32_t swiftopt_huber_loss(int32_t dtype, int64_t count, const void *input, const void *target,
+                            double delta, int32_t reduction, void *out_loss, void *out_grad);
+
+/**
+ * Smooth L1 loss (torch `smooth_l1_loss`) of `count` elements, d = x_i - y_i:
+ *   l_i = d^2 / (2 beta)    if |d| < beta,
+ *         |d| - beta / 2    otherwise;
+ *   d l_i / d x_i = d / beta clipped to [-1, 1].
+ * `beta` (torch default 1.0) must be finite and >= 0; beta = 0 gives
+ * swiftopt_l1_loss, as in torch. MEAN divides by count.
+ * Errors: the common ones; OUT_OF_BOUNDS (beta).
+ */
+int32_t swiftopt_smooth_l1_loss(int32_t dtype, int64_t count, const void *input,
+                                const void *target, double beta, int32_t reduction,
+                                void *out_loss, void *out_grad);
+
+/**
+ * Binary hinge loss (the linear SVM loss) of `count` elements, with targets
+ * y_i of exactly -1 or +1:
+ *   l_i = max(0, 1 - y_i x_i),
+ *   d l_i / d x_i = -y_i if 1 - y_i x_i > 0, else 0 (0 at the kink, as relu).
+ * torch.nn.functional has no function of this form; it equals
+ * torch.relu(1 - y * x) with autograd. MEAN divides by count.
+ * Errors: the common ones; INVALID_ARGUMENT (a target other than -1 or +1).
+ */
+int32_t swiftopt_hinge_loss(int32_t dtype, int64_t count, const void *input, const void *target,
+                            int32_t reduction, void *out_loss, void *out_grad);
+
+/**
+ * Binary cross-entropy on logits (torch `binary_cross_entropy_with_logits`)
+ * of an (n, c) input x with targets y in [0, 1] (not checked, as in torch):
+ *   l_ij = -w_ij [p_j y_ij log sigmoid(x_ij) + (1 - y_ij) log(1 - sigmoid(x_ij))]
+ *   d l_ij / d x_ij = w_ij [(1 - y_ij) sigmoid(x_ij) - p_j y_ij sigmoid(-x_ij)]
+ * computed with softplus forms, finite for any finite logit.
+ *   weight      NULL (all 1) or n*c elements: torch's `weight`, broadcast by
+ *               the caller to the input's shape.
+ *   pos_weight  NULL (all 1) or c elements, one per column: torch's
+ *               `pos_weight`. For a 1-D input of `count` logits pass n =
+ *               count, c = 1; pos_weight is then one scalar.
+ * MEAN divides the sum by n*c. Errors: the common ones.
+ */
+int32_t swiftopt_binary_cross_entropy_with_logits(int32_t dtype, int64_t n, int64_t c,
+                                                  const void *input, const void *target,
+                                                  const void *weight, const void *pos_weight,
+                                                  int32_t reduction, void *out_loss,
+                                                  void *out_grad);
+
+/**
+ * Softmax cross-entropy with class-index targets (torch `cross_entropy`) of
+ * logits x of shape (n, c) and targets t (n int64_t values, each in [0, c)
+ * or equal to ignore_index). With p = softmax(x_i), class weights w and
+ * label smoothing e, for a sample that is not ignored:
+ *   l_i = (1 - e) (-w_t log p_t) + (e / c) sum_j (-w_j log p_j)
+ *   d l_i / d x_ij = (1 - e) w_t (p_j - [j == t]) + (e / c) (p_j sum_k w_k - w_j)
+ * and l_i = 0, gradient row 0 for an ignored sample.
+ *   weight           NULL (all 1) or c elements of dtype (torch's `weight`).
+ *   ignore_index     target value to ignore (torch's default is -100); it
+ *                    may also be a valid class, which is then ignored.
+ *   label_smoothing  in [0, 1] (torch's default 0.0).
+ * MEAN divides the sum by sum_i w_{t_i} over the samples not ignored
+ * (torch's weighted mean; the number of such samples without weights); when
+ * every sample is ignored that is 0/0 and the loss is NaN (the gradient 0),
+ * as in torch. NONE writes n losses.
+ * Errors: the common ones; INDEX_OUT_OF_RANGE (a target outside [0, c) that
+ * is not ignore_index); NULL_POINTER (target).
+ */
+int32_t swiftopt_cross_entropy(int32_t dtype, int64_t n, int64_t c, const void *input,
+                               const int64_t *target, const void *weight, int64_t ignore_index,
+                               double label_smoothing, int32_t reduction, void *out_loss,
+                               void *out_grad);
+
+/**
+ * Softmax cross-entropy with class-probability targets (torch
+ * `cross_entropy` given a floating-point target) of logits x and targets y,
+ * both (n, c) of dtype (rows of y are not checked to sum to 1, as in torch).
+ * With p = softmax(x_i), class weights w and smoothed targets
+ * y'_ij = (1 - e) y_ij + e / c:
+ *   l_i = -sum_j w_j y'_ij log p_j
+ *   d l_i / d x_ij = p_j sum_k w_k y'_ik - w_j y'_ij
+ * A zero (smoothed) target contributes 0 whatever its logit.
+ *   weight           NULL (all 1) or c elements of dtype.
+ *   label_smoothing  in [0, 1].
+ * MEAN divides the sum by n (weights do not enter the denominator here, as
+ * in torch). NONE writes n losses. Errors: the common ones.
+ */
+int32_t swiftopt_cross_entropy_probs(int32_t dtype, int64_t n, int64_t c, const void *input,
+                                     const void *target, const void *weight,
+                                     double label_smoothing, int32_t reduction, void *out_loss,
+                                     void *out_grad);
+
+/**
+ * Negative log-likelihood (torch `nll_loss`) of log-probabilities x of shape
+ * (n, c) (e.g. a log-softmax output) and class-index targets t as in
+ * swiftopt_cross_entropy:
+ *   l_i = -w_t x_it (0 if ignored),
+ *   d l_i / d x_ij = -w_t if j == t, else 0.
+ * weight: NULL or c elements. MEAN divides by sum_i w_{t_i} over the samples
+ * not ignored (NaN when all are ignored, as in torch). NONE writes n losses.
+ * Errors: the common ones; INDEX_OUT_OF_RANGE (target); NULL_POINTER (target).
+ */
+int32_t swiftopt_nll_loss(int32_t dtype, int64_t n, int64_t c, const void *input,
+                          const int64_t *target, const void *weight, int64_t ignore_index,
+                          int32_t reduction, void *out_loss, void *out_grad);
+
+/* ---- penalties ----------------------------------------------------------- */
+
+/*
+ * Regularization penalties for callers who add them to their loss. Each
+ * computes the penalty of one parameter tensor theta (`count` elements of
+ * dtype) into *out_value (a double, required) and, when `grad` is not NULL,
+ * ADDS the penalty's gradient to `grad` (count elements of dtype):
+ * grad += d penalty / d theta, so a buffer holding d loss / d theta becomes
+ * the gradient of loss + penalty. For several tensors, call once per tensor
+ * and add the values.
+ *
+ *   l1_penalty           lambda sum_i |theta_i|        grad += lambda sign(theta_i)
+ *   l2_penalty           lambda / 2 sum_i theta_i^2    grad += lambda theta_i
+ *   elastic_net_penalty  l1_lambda sum_i |theta_i| + l2_lambda / 2 sum_i theta_i^2
+ *                        grad += l1_lambda sign(theta_i) + l2_lambda theta_i
+ *
+ * with sign(0) = 0. L2 carries the factor 1/2 so that its gradient
+ * lambda theta is exactly torch.optim's coupled weight_decay = lambda.
+ * Coefficients must be finite and >= 0. Sums are accumulated in double
+ * with compensation; each gradient element is updated with one rounding.
+ * Errors: NULL_POINTER (params, out_value), DTYPE_MISMATCH, INVALID_ARGUMENT
+ * (count <= 0, size overflow, misaligned buffer), OUT_OF_BOUNDS (a
+ * coefficient). On error nothing is written. grad must not overlap params.
+ * Thread-safe; allocates nothing.
+ */
+
+/** L1 penalty lambda * sum |theta_i|; see "penalties" above. */
+int32_t swiftopt_l1_penalty(int32_t dtype, int64_t count, const void *params, double lambda,
+                            double *out_value, void *grad);
+
+/** L2 penalty lambda / 2 * sum theta_i^2; see "penalties" above. */
+int32_t swiftopt_l2_penalty(int32_t dtype, int64_t count, const void *params, double lambda,
+                            double *out_value, void *grad);
+
+/**
+ * Elastic-net penalty l1_lambda * sum |theta_i| + l2_lambda / 2 * sum
+ * theta_i^2; see "penalties" above. (scikit-learn's ElasticNet(alpha,
+ * l1_ratio) penalty is l1_lambda = alpha * l1_ratio, l2_lambda = alpha *
+ * (1 - l1_ratio).)
+ */
+int32_t swiftopt_elastic_net_penalty(int32_t dtype, int64_t count, const void *params,
+                                     double l1_lambda, double l2_lambda, double *out_value,
+                                     void *grad);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -40,6 +40,13 @@ func dtype(_ code: Int32) throws -> DType {
     return value
 }
 
+func reduction(_ code: Int32) throws -> Reduction {
+    guard let value = Reduction(rawValue: code) else {
+        throw ABIError(SWIFTOPT_ERROR_INVALID_ARGUMENT, "unknown reduction code \(code) (none = 1, mean = 2, sum = 3)")
+    }
+    return value
+}
+
 func stateKind(_ code: Int32) throws -> StateKind {
     guard let value = StateKind(rawValue: code) else {
         throw ABIError(SWIFTOPT_ERROR_UNKNOWN_STATE, "unknown state code \(code)")
