@@ -3,7 +3,7 @@
  * every loss and penalty entry point's error paths (status code, message,
  * nothing written) and a few values computed by hand.
  *
- * Standalone C11 program. Build and run from the repository root:
+ * Part of `make test-c` (Tests/C/c-tests.mk). By hand, from the repository root:
  *
  *   swift build -c release --product swiftopt
  *   cc -std=c11 -pedantic -Wall -Wextra -Werror -Iinclude Tests/C/test_losses.c \
