@@ -14,10 +14,6 @@ import Darwin
 
 // MARK: - Support
 
-/// The element types the library supports, with their dtype code.
-protocol LossFloat: BinaryFloatingPoint { static var dtype: DType { get } }
-extension Float: LossFloat { static var dtype: DType { .float32 } }
-extension Double: LossFloat { static var dtype: DType { .float64 } }
 
 /// Deterministic SplitMix64 numbers.
 struct Numbers {
@@ -44,7 +40,7 @@ struct Numbers {
 
 /// Values rounded to T and back, so that references see the inputs the
 /// library sees.
-func rounded<T: LossFloat>(_ values: [Double], _: T.Type) -> [Double] { values.map { Double(T($0)) } }
+func rounded<T: TestScalar>(_ values: [Double], _: T.Type) -> [Double] { values.map { Double(T($0)) } }
 
 /// The largest |a_i - b_i| relative to max(max |b_i|, floor).
 func relativeError(_ a: [Double], _ b: [Double], floor: Double = 1e-300) -> Double {
@@ -61,7 +57,7 @@ func relativeError(_ a: [Double], _ b: [Double], floor: Double = 1e-300) -> Doub
 
 /// Tolerance for results rounded once to T (plus slack for the reference's
 /// own rounding).
-func tolerance<T: LossFloat>(_: T.Type) -> Double { T.self == Float.self ? 3e-7 : 1e-13 }
+func tolerance<T: TestScalar>(_: T.Type) -> Double { T.self == Float.self ? 3e-7 : 1e-13 }
 
 /// What a loss call produced.
 struct Output {
@@ -76,7 +72,7 @@ let sentinel = -12345.0
 /// (aligned) buffers (nil stays nil), an output buffer of `lossCount`
 /// elements and, when `gradCount` is given, a gradient buffer; both filled
 /// with the sentinel first.
-func invoke<T: LossFloat>(
+func invoke<T: TestScalar>(
     _: T.Type, _ inputs: [[Double]?], lossCount: Int, gradCount: Int?,
     _ body: ([UnsafeRawPointer?], UnsafeMutableRawPointer, UnsafeMutableRawPointer?) throws -> Void
 ) throws -> Output {
@@ -191,7 +187,7 @@ func elementwiseCases() -> [ElementwiseCase] {
 }
 
 @Suite struct ElementwiseLossTests {
-    func check<T: LossFloat>(_ c: ElementwiseCase, _: T.Type) throws {
+    func check<T: TestScalar>(_ c: ElementwiseCase, _: T.Type) throws {
         var numbers = Numbers(42)
         let n = 203
         let x = rounded(numbers.array(n, -4, 4), T.self)
@@ -285,7 +281,7 @@ func referenceBCE(_ x: [Double], _ y: [Double], _ w: [Double]?, _ pw: [Double]?,
 }
 
 @Suite struct BinaryCrossEntropyTests {
-    func check<T: LossFloat>(_: T.Type) throws {
+    func check<T: TestScalar>(_: T.Type) throws {
         var numbers = Numbers(7)
         for (n, c) in [(50, 1), (20, 3)] {
             for (useWeight, usePosWeight) in [(false, false), (true, false), (false, true), (true, true)] {
@@ -318,7 +314,7 @@ func referenceBCE(_ x: [Double], _ y: [Double], _ w: [Double]?, _ pw: [Double]?,
         // the gradients σ(x) - y exactly.
         let x = [1e4, -1e4, 1e4, -1e4], y = [0.0, 1, 1, 0]
         for useFloat in [false, true] {
-            func run<T: LossFloat>(_: T.Type) throws -> Output {
+            func run<T: TestScalar>(_: T.Type) throws -> Output {
                 try invoke(T.self, [x, y], lossCount: 4, gradCount: 4) { b, l, g in
                     try binaryCrossEntropyWithLogits(dtype: T.dtype, samples: 4, classes: 1, input: b[0]!, target: b[1]!,
                                                      reduction: .none, loss: l, grad: g)
@@ -387,7 +383,7 @@ func referenceCrossEntropyProbs(_ x: [Double], c: Int, _ y: [Double], _ w: [Doub
 }
 
 @Suite struct CrossEntropyTests {
-    func check<T: LossFloat>(_: T.Type) throws {
+    func check<T: TestScalar>(_: T.Type) throws {
         var numbers = Numbers(11)
         let n = 24, c = 5
         for useWeight in [false, true] {
@@ -422,7 +418,7 @@ func referenceCrossEntropyProbs(_ x: [Double], c: Int, _ y: [Double], _ w: [Doub
         }
     }
 
-    func checkProbabilities<T: LossFloat>(_: T.Type) throws {
+    func checkProbabilities<T: TestScalar>(_: T.Type) throws {
         var numbers = Numbers(13)
         let n = 16, c = 6
         for useWeight in [false, true] {
@@ -451,7 +447,7 @@ func referenceCrossEntropyProbs(_ x: [Double], c: Int, _ y: [Double], _ w: [Doub
         }
     }
 
-    func checkNLL<T: LossFloat>(_: T.Type) throws {
+    func checkNLL<T: TestScalar>(_: T.Type) throws {
         var numbers = Numbers(17)
         let n = 30, c = 4
         for useWeight in [false, true] {
@@ -512,7 +508,7 @@ func referenceCrossEntropyProbs(_ x: [Double], c: Int, _ y: [Double], _ w: [Doub
         // right (loss 0, gradient 0).
         let x = [1e4, -1e4, -1e4, 1e4]
         let t: [Int64] = [1, 1]
-        func run<T: LossFloat>(_: T.Type, eps: Double) throws -> Output {
+        func run<T: TestScalar>(_: T.Type, eps: Double) throws -> Output {
             try t.withUnsafeBufferPointer { tb in
                 try invoke(T.self, [x], lossCount: 2, gradCount: 4) { b, l, g in
                     try crossEntropy(dtype: T.dtype, samples: 2, classes: 2, input: b[0]!, target: tb.baseAddress!,
@@ -571,7 +567,7 @@ func referenceCrossEntropyProbs(_ x: [Double], c: Int, _ y: [Double], _ w: [Doub
 // MARK: - Penalties
 
 @Suite struct PenaltyTests {
-    func check<T: LossFloat>(_: T.Type) throws {
+    func check<T: TestScalar>(_: T.Type) throws {
         var numbers = Numbers(29)
         let n = 101
         var theta = rounded(numbers.array(n, -2, 2), T.self)
