@@ -27,6 +27,10 @@
  * the mean gradient over the whole data set, over a mini-batch, or of one
  * example.
  *
+ * Learning-rate schedules (`swiftopt_schedule`: torch.optim.lr_scheduler's
+ * kinds, plus inverse-square-root and inverse-time decay) give the lr at each
+ * step; attached to a parameter group, one sets the group's lr at every step.
+ *
  * Errors
  * ------
  * Every fallible function returns an int32_t status: SWIFTOPT_OK (0) or one
