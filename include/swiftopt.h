@@ -880,21 +880,26 @@ int32_t swiftopt_schedule_values(swiftopt_schedule *schedule, double base_lr, in
                                  int64_t count, double *out_lrs);
 
 /**
- * One ReduceLROnPlateau step (torch's scheduler.step(metrics)): records
- * `metric` and stores in *out_lr the lr to use from now on, given the group's
- * current lr `current_lr`. As torch: the metric improves on the best one when
+ * One ReduceLROnPlateau step (torch's scheduler.step(metrics)) for a
+ * scheduler over `n_lrs` parameter groups: records `metric` once and stores
+ * in out_lrs[i] the lr group i uses from now on, given its current lr
+ * current_lrs[i]. `min_lrs` (n_lrs values, torch's list min_lr) may be NULL
+ * to use the min_lr parameter for every group. out_lrs may be current_lrs.
+ * As torch: the metric improves on the best one when
  * metric < best·(1 − threshold) (min, rel), metric < best − threshold (min,
- * abs), metric > best·(1 + threshold) (max, rel) or metric > best + threshold
- * (max, abs); a NaN metric never improves. During cooldown bad steps are not
- * counted; after more than `patience` bad steps lr becomes
- * max(current_lr·factor, min_lr) if that lowers it by more than eps, and
- * cooldown starts.
- * Errors: NULL_POINTER, INVALID_HANDLE, INVALID_ARGUMENT (not
- * ReduceLROnPlateau), OUT_OF_BOUNDS (current_lr negative or not finite). On
- * error the state is unchanged.
+ * abs), metric > best·(1 + threshold) (max, rel) or
+ * metric > best + threshold (max, abs); a NaN metric never improves. During
+ * cooldown bad steps are not counted; after more than `patience` bad steps
+ * each lr becomes max(lr·factor, min_lr) if that lowers it by more than eps,
+ * and cooldown starts.
+ * Errors: NULL_POINTER (schedule, current_lrs, out_lrs), INVALID_HANDLE,
+ * INVALID_ARGUMENT (not ReduceLROnPlateau, n_lrs < 1), OUT_OF_BOUNDS (an lr
+ * or min lr negative or not finite). On error the state and out_lrs are
+ * unchanged.
  */
-int32_t swiftopt_schedule_step_metric(swiftopt_schedule *schedule, double metric,
-                                      double current_lr, double *out_lr);
+int32_t swiftopt_schedule_step_metric(swiftopt_schedule *schedule, double metric, int64_t n_lrs,
+                                      const double *current_lrs, const double *min_lrs,
+                                      double *out_lrs);
 
 /**
  * Reads ReduceLROnPlateau's state (torch's best, num_bad_epochs,

@@ -72,7 +72,8 @@ def lib():
         "swiftopt_schedule_set_milestones": [P, ctypes.POINTER(i64), i64],
         "swiftopt_schedule_add_child": [P, P],
         "swiftopt_schedule_values": [P, f64, i64, i64, ctypes.POINTER(f64)],
-        "swiftopt_schedule_step_metric": [P, f64, f64, ctypes.POINTER(f64)],
+        "swiftopt_schedule_step_metric": [P, f64, i64, ctypes.POINTER(f64), ctypes.POINTER(f64),
+                                          ctypes.POINTER(f64)],
         "swiftopt_optimizer_create": [i32, ctypes.POINTER(P)],
         "swiftopt_optimizer_free": [P],
         "swiftopt_optimizer_set_hyperparameter": [P, i64, i32, f64],
@@ -126,11 +127,11 @@ class Native:
         return list(out)
 
     def plateau(self, metrics, lr: float) -> list[float]:
-        lrs, out = [lr], ctypes.c_double()
+        lrs, cur = [lr], ctypes.c_double(lr)
         for m in metrics[:-1]:
-            check(lib().swiftopt_schedule_step_metric(self.handle, float(m), lr, ctypes.byref(out)))
-            lr = out.value
-            lrs.append(lr)
+            check(lib().swiftopt_schedule_step_metric(self.handle, float(m), 1, ctypes.byref(cur), None,
+                                                      ctypes.byref(cur)))
+            lrs.append(cur.value)
         return lrs
 
     def attached(self, base_lr: float, n: int = N, metrics=None) -> list[float]:
@@ -407,6 +408,31 @@ def compare(kind: str, cases) -> dict:
                 attached=worst_attached, rows=rows)
 
 
+def compare_plateau_groups() -> float:
+    """ReduceLROnPlateau over two groups with torch's list min_lr: one metric, both groups."""
+    metrics = plateau_metrics(4)
+    p1 = torch.nn.Parameter(torch.zeros(1, dtype=torch.float64))
+    p2 = torch.nn.Parameter(torch.zeros(1, dtype=torch.float64))
+    opt = torch.optim.SGD([{"params": [p1], "lr": 0.1}, {"params": [p2], "lr": 0.03}])
+    sched = L.ReduceLROnPlateau(opt, patience=2, factor=0.3, min_lr=[1e-3, 5e-3], cooldown=1)
+    theirs, mine = [], []
+    native = Native("ReduceLROnPlateau", patience=2, factor=0.3, cooldown=1)
+    cur = (ctypes.c_double * 2)(0.1, 0.03)
+    mins = (ctypes.c_double * 2)(1e-3, 5e-3)
+    for m in metrics:
+        opt.step()
+        sched.step(m)
+        theirs += [g["lr"] for g in opt.param_groups]
+        check(lib().swiftopt_schedule_step_metric(native.handle, m, 2, cur, mins, cur))
+        mine += list(cur)
+    assert len(set(theirs)) > 4  # reductions happened, down to both min lrs
+    return rel_err(mine, theirs)
+
+
+def test_reduce_lr_on_plateau_groups():
+    assert compare_plateau_groups() == 0.0
+
+
 # ---- the two kinds torch lacks, against their formulas --------------------------------------
 
 def inverse_sqrt_formula(base, k, w, t):
@@ -507,6 +533,7 @@ def main() -> int:
             print(f"\n{r['kind']}")
             for label, a, b, c in r["rows"]:
                 print(f"  {label:55s} {fmt(a):>10s} {fmt(b):>10s} {fmt(c):>10s}")
+    print(f"{'ReduceLROnPlateau, 2 groups':30s} {fmt(compare_plateau_groups()):>16s}")
     failed = [r["kind"] for r in results[:-2] if r["step"] > TOLERANCE[r["kind"]]]
     print("\nover tolerance vs torch step():", ", ".join(failed) or "none")
     return 0

@@ -44,22 +44,43 @@ extension Schedule {
         plateau = state
     }
 
-    /// One ReduceLROnPlateau step (torch's `scheduler.step(metrics)`): records
-    /// `metric` and returns the learning rate to use from now on, given the
-    /// group's current one. As torch: an improvement is
-    /// `metric < best·(1 − threshold)` (min, rel), `metric < best − threshold`
-    /// (min, abs), `metric > best·(1 + threshold)` (max, rel) or
-    /// `metric > best + threshold` (max, abs); cooldown steps count no bad
-    /// epochs; after more than `patience` bad epochs the lr becomes
-    /// max(lr·factor, min_lr) if that lowers it by more than eps. A NaN
-    /// metric is never an improvement (as in torch).
-    ///
-    /// Throws `.invalidArgument` (not ReduceLROnPlateau), `.outOfBounds`
-    /// (currentLR negative or not finite); nothing changes on error.
+    /// One ReduceLROnPlateau step (torch's `scheduler.step(metrics)`) for a
+    /// scheduler over one group with lr `currentLR`: records `metric` and
+    /// returns the lr to use from now on. See `stepMetric(_:currentLRs:minLRs:)`.
     public mutating func stepMetric(_ metric: Double, currentLR: Double) throws -> Double {
+        try stepMetric(metric, currentLRs: [currentLR])[0]
+    }
+
+    /// One ReduceLROnPlateau step (torch's `scheduler.step(metrics)`) for a
+    /// scheduler over groups whose lrs are `currentLRs`: records `metric` once
+    /// and returns each group's lr to use from now on. `minLRs` (one per
+    /// group, torch's list `min_lr`) replaces the `min_lr` parameter.
+    ///
+    /// As torch: an improvement is `metric < best·(1 − threshold)` (min, rel),
+    /// `metric < best − threshold` (min, abs), `metric > best·(1 + threshold)`
+    /// (max, rel) or `metric > best + threshold` (max, abs); cooldown steps
+    /// count no bad epochs; after more than `patience` bad epochs each lr
+    /// becomes max(lr·factor, min_lr) if that lowers it by more than eps. A
+    /// NaN metric is never an improvement (as in torch).
+    ///
+    /// Throws `.invalidArgument` (not ReduceLROnPlateau; no lrs),
+    /// `.sizeMismatch` (minLRs count), `.outOfBounds` (an lr or min lr
+    /// negative or not finite); nothing changes on error.
+    public mutating func stepMetric(_ metric: Double, currentLRs: [Double], minLRs: [Double]? = nil) throws -> [Double] {
         try requirePlateau()
-        guard currentLR.isFinite && currentLR >= 0 else {
-            throw OptimizerError(.outOfBounds, "current lr must be finite and >= 0, got \(currentLR)")
+        guard !currentLRs.isEmpty else {
+            throw OptimizerError(.invalidArgument, "ReduceLROnPlateau needs at least one lr")
+        }
+        for (n, lr) in currentLRs.enumerated() where !(lr.isFinite && lr >= 0) {
+            throw OptimizerError(.outOfBounds, "current lr \(n) must be finite and >= 0, got \(lr)")
+        }
+        if let minLRs {
+            guard minLRs.count == currentLRs.count else {
+                throw OptimizerError(.sizeMismatch, "got \(minLRs.count) min lrs for \(currentLRs.count) lrs")
+            }
+            for (n, lr) in minLRs.enumerated() where !(lr.isFinite && lr >= 0) {
+                throw OptimizerError(.outOfBounds, "min lr \(n) must be finite and >= 0, got \(lr)")
+            }
         }
         let threshold = p(.threshold)
         let relative = ThresholdMode(rawValue: Int32(p(.thresholdMode))) == .rel
@@ -83,15 +104,17 @@ extension Schedule {
             state.cooldownCounter -= 1
             state.numBadEpochs = 0
         }
-        var lr = currentLR
+        var lrs = currentLRs
         if state.numBadEpochs > Int64(p(.patience)) {
-            let reduced = Swift.max(currentLR * p(.factor), p(.minLR))
-            if currentLR - reduced > p(.eps) { lr = reduced }
+            for n in lrs.indices {
+                let reduced = Swift.max(lrs[n] * p(.factor), minLRs?[n] ?? p(.minLR))
+                if lrs[n] - reduced > p(.eps) { lrs[n] = reduced }
+            }
             state.cooldownCounter = Int64(p(.cooldown))
             state.numBadEpochs = 0
         }
         plateau = state
-        return lr
+        return lrs
     }
 
     private func requirePlateau() throws {

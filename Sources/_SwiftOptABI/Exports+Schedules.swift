@@ -238,12 +238,21 @@ public func swiftopt_schedule_values(_ schedule: OpaquePointer?, _ baseLR: Doubl
 }
 
 @c @implementation
-public func swiftopt_schedule_step_metric(_ schedule: OpaquePointer?, _ metric: Double, _ currentLR: Double,
-                                          _ outLR: UnsafeMutablePointer<Double>?) -> Int32 {
+public func swiftopt_schedule_step_metric(_ schedule: OpaquePointer?, _ metric: Double, _ nLRs: Int64,
+                                          _ currentLRs: UnsafePointer<Double>?, _ minLRs: UnsafePointer<Double>?,
+                                          _ outLRs: UnsafeMutablePointer<Double>?) -> Int32 {
     guarded("swiftopt_schedule_step_metric") {
         try withSchedule(schedule) { s in
-            let out = try required(outLR, "out_lr")
-            out.pointee = try s.stepMetric(metric, currentLR: currentLR)
+            guard nLRs >= 1 else {
+                throw ABIError(SWIFTOPT_ERROR_INVALID_ARGUMENT, "n_lrs must be >= 1, got \(nLRs)")
+            }
+            guard let currentLRs else { throw ABIError.null("current_lrs") }
+            guard let outLRs else { throw ABIError.null("out_lrs") }
+            let n = int(nLRs)
+            let current = Array(UnsafeBufferPointer(start: currentLRs, count: n))
+            let mins = minLRs.map { Array(UnsafeBufferPointer(start: $0, count: n)) }
+            let lrs = try s.stepMetric(metric, currentLRs: current, minLRs: mins)
+            outLRs.update(from: lrs, count: n)
         }
     }
 }

@@ -598,15 +598,22 @@ private func expectError(_ kind: OptimizerError.Kind, sourceLocation: SourceLoca
         var best = 0.0, bad: Int64 = -1, cooldown: Int64 = -1, epoch: Int64 = -1
         #expect(swiftopt_schedule_plateau_state(p, &best, &bad, &cooldown, &epoch) == Int32(SWIFTOPT_OK))
         #expect(best == .infinity && bad == 0 && cooldown == 0 && epoch == 0)
-        var lr = 0.0
-        #expect(swiftopt_schedule_step_metric(p, 2, 1, &lr) == Int32(SWIFTOPT_OK) && lr == 1)
-        #expect(swiftopt_schedule_step_metric(p, 3, 1, &lr) == Int32(SWIFTOPT_OK) && close(lr, 0.1))
+        var lrs = [1.0, 0.5]
+        #expect(swiftopt_schedule_step_metric(p, 2, 2, lrs, nil, &lrs) == Int32(SWIFTOPT_OK) && lrs == [1, 0.5])
+        // Bad input changes nothing: not even the metric count.
+        #expect(swiftopt_schedule_step_metric(p, 3, 0, lrs, nil, &lrs) == Int32(SWIFTOPT_ERROR_INVALID_ARGUMENT))
+        #expect(swiftopt_schedule_step_metric(p, 3, 2, [1, -1], nil, &lrs) == Int32(SWIFTOPT_ERROR_OUT_OF_BOUNDS))
+        #expect(swiftopt_schedule_step_metric(p, 3, 2, lrs, nil, nil) == Int32(SWIFTOPT_ERROR_NULL_POINTER))
+        // One metric, one reduction for every group, each with its own min_lr.
+        #expect(swiftopt_schedule_step_metric(p, 3, 2, lrs, [0, 0.2], &lrs) == Int32(SWIFTOPT_OK))
+        #expect(close(lrs[0], 0.1) && lrs[1] == 0.2)
         #expect(swiftopt_schedule_plateau_state(p, &best, &bad, &cooldown, &epoch) == Int32(SWIFTOPT_OK))
         #expect(best == 2 && bad == 0 && epoch == 2)
         #expect(swiftopt_schedule_set_plateau_state(p, .nan, 0, 0, 0) == Int32(SWIFTOPT_ERROR_OUT_OF_BOUNDS))
         #expect(swiftopt_schedule_set_plateau_state(p, 5, 1, 2, 3) == Int32(SWIFTOPT_OK))
         #expect(swiftopt_schedule_plateau_state(p, &best, &bad, &cooldown, &epoch) == Int32(SWIFTOPT_OK))
         #expect(best == 5 && bad == 1 && cooldown == 2 && epoch == 3)
+        var lr = 0.0
         #expect(swiftopt_schedule_value(p, 1, 0, &lr) == Int32(SWIFTOPT_ERROR_INVALID_ARGUMENT))
     }
 }
