@@ -47,7 +47,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwiftOptTests",
-            dependencies: ["SwiftOpt"],
+            dependencies: ["SwiftOpt", "_SwiftOptABI", "CSwiftOpt"],
             swiftSettings: numericSettings
         ),
     ]

@@ -32,6 +32,10 @@
  * regularization penalties (L1, L2, elastic net) compute a loss and its
  * gradient into caller buffers; see "Loss functions" below.
  *
+ * Learning-rate schedules (`swiftopt_schedule`: torch.optim.lr_scheduler's
+ * kinds, plus inverse-square-root and inverse-time decay) give the lr at each
+ * step; attached to a parameter group, one sets the group's lr at every step.
+ *
  * Errors
  * ------
  * Every fallible function returns an int32_t status: SWIFTOPT_OK (0) or one
@@ -111,9 +115,9 @@ enum {
     SWIFTOPT_ERROR_INVALID_HANDLE = 2,
     /** An argument is malformed: negative or zero count, misaligned buffer, etc. */
     SWIFTOPT_ERROR_INVALID_ARGUMENT = 3,
-    /** The algorithm code or name is not known. */
+    /** The algorithm (or schedule kind) code or name is not known. */
     SWIFTOPT_ERROR_UNKNOWN_ALGORITHM = 4,
-    /** The hyperparameter code or name is not known, or not used by this algorithm. */
+    /** The hyperparameter (or schedule parameter) code or name is not known, or not used by this algorithm (kind). */
     SWIFTOPT_ERROR_UNKNOWN_HYPERPARAMETER = 5,
     /** A hyperparameter or loss/penalty option is NaN, infinite or outside its documented bounds. */
     SWIFTOPT_ERROR_OUT_OF_BOUNDS = 6,
@@ -370,7 +374,8 @@ int32_t swiftopt_optimizer_group_count(swiftopt_optimizer *optimizer, int64_t *o
  * UNKNOWN_HYPERPARAMETER (unknown code or not used by the algorithm),
  * OUT_OF_BOUNDS (NaN, infinite, outside the bounds, non-boolean for a
  * boolean), INCOMPATIBLE_OPTIONS (nesterov without momentum > 0 and
- * dampening == 0). On error the group is unchanged.
+ * dampening == 0; lr while a schedule is attached to the group, see
+ * swiftopt_optimizer_attach_schedule()). On error the group is unchanged.
  */
 int32_t swiftopt_optimizer_set_hyperparameter(swiftopt_optimizer *optimizer, int64_t group,
                                               int32_t hyperparameter, double value);
@@ -740,6 +745,503 @@ int32_t swiftopt_l2_penalty(int32_t dtype, int64_t count, const void *params, do
 int32_t swiftopt_elastic_net_penalty(int32_t dtype, int64_t count, const void *params,
                                      double l1_lambda, double l2_lambda, double *out_value,
                                      void *grad);
+
+/* ------------------------------------------------------------------------ */
+/* Learning-rate schedules                                                  */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A schedule (`swiftopt_schedule`) gives the learning rate at each step with
+ * the semantics of torch.optim.lr_scheduler: swiftopt_schedule_value(s,
+ * base_lr, t, &lr) is the lr that torch's scheduler of the same class sets
+ * after t calls to scheduler.step(), for a group whose lr was base_lr when
+ * the scheduler was created (torch's `initial_lr`). Values are closed forms
+ * (torch's `_get_closed_form_lr` expressions, or the closed form equal to its
+ * recursive `get_lr`), so any step can be asked for in any order.
+ * ReduceLROnPlateau is the exception: it is driven by metrics and stateful
+ * (swiftopt_schedule_step_metric()).
+ *
+ * A schedule can be used two ways:
+ *   1. asked for values, e.g. by a binding that sets lr itself (the Python
+ *      `swiftopt.lr_scheduler` classes hold one schedule each);
+ *   2. attached to an optimizer group (swiftopt_optimizer_attach_schedule()):
+ *      the group's lr then follows the schedule at every step, with no call
+ *      from the caller.
+ *
+ * Parameters are set one at a time with swiftopt_schedule_set_param(), keyed
+ * by SWIFTOPT_SCHEDULE_PARAM_*, and validated against the table below when
+ * set; parameters torch requires (no default) must be set before the first
+ * value is asked for. Steps are counted from 0.
+ *
+ * Threads: calls on one schedule are serialized by a lock inside the handle;
+ * different schedules run in parallel.
+ */
+
+/** Opaque schedule handle. */
+typedef struct swiftopt_schedule swiftopt_schedule;
+
+/**
+ * Schedule kinds. η₀ is the base lr, t the step (number of scheduler steps
+ * taken), P the parameters below. Names are torch.optim.lr_scheduler's
+ * classes; CONSTANT, INVERSE_SQRT and INVERSE_TIME are not in torch.
+ */
+enum {
+    /** "Constant": η_t = η₀. */
+    SWIFTOPT_SCHEDULE_CONSTANT = 1,
+    /** "ConstantLR": η₀·factor for t < total_iters, then η₀. */
+    SWIFTOPT_SCHEDULE_CONSTANT_LR = 2,
+    /** "LinearLR": η₀·(start_factor + (end_factor − start_factor)·min(t, total_iters)/total_iters). */
+    SWIFTOPT_SCHEDULE_LINEAR_LR = 3,
+    /** "StepLR": η₀·gamma^⌊t/step_size⌋. */
+    SWIFTOPT_SCHEDULE_STEP_LR = 4,
+    /** "MultiStepLR": η₀·gamma^(number of milestones ≤ t); milestones via swiftopt_schedule_set_milestones(). */
+    SWIFTOPT_SCHEDULE_MULTI_STEP_LR = 5,
+    /** "ExponentialLR": η₀·gamma^t. */
+    SWIFTOPT_SCHEDULE_EXPONENTIAL_LR = 6,
+    /** "PolynomialLR": η₀·(1 − min(t, total_iters)/total_iters)^power. */
+    SWIFTOPT_SCHEDULE_POLYNOMIAL_LR = 7,
+    /**
+     * "CosineAnnealingLR": eta_min + (η₀ − eta_min)·(1 + cos(π·t/T_max))/2 for
+     * every t (past T_max the cosine rises again, as torch's recursion does).
+     */
+    SWIFTOPT_SCHEDULE_COSINE_ANNEALING_LR = 8,
+    /**
+     * "CosineAnnealingWarmRestarts" (SGDR, Loshchilov & Hutter):
+     * eta_min + (η₀ − eta_min)·(1 + cos(π·T_cur/T_i))/2, where T_i is T_0,
+     * T_0·T_mult, T_0·T_mult², … and T_cur counts steps since the last restart.
+     */
+    SWIFTOPT_SCHEDULE_COSINE_ANNEALING_WARM_RESTARTS = 9,
+    /**
+     * "OneCycleLR": anneals (cos or linear) from max_lr/div_factor up to
+     * max_lr over pct_start·total_steps steps, then down to
+     * max_lr/div_factor/final_div_factor (three_phase: back to
+     * max_lr/div_factor first, as torch). Ignores base_lr. Steps past
+     * total_steps give INDEX_OUT_OF_RANGE (torch raises too). Momentum is not
+     * cycled.
+     */
+    SWIFTOPT_SCHEDULE_ONE_CYCLE_LR = 10,
+    /**
+     * "CyclicLR": cycles between base_lr and max_lr (torch's formula) with
+     * mode triangular, triangular2 or exp_range. Ignores the base_lr argument
+     * of swiftopt_schedule_value() (its own base_lr parameter is torch's).
+     * Momentum is not cycled.
+     */
+    SWIFTOPT_SCHEDULE_CYCLIC_LR = 11,
+    /**
+     * "SequentialLR": children (swiftopt_schedule_add_child()) one after
+     * another, switching at milestones (one fewer than children, strictly
+     * increasing): at step t the child i = number of milestones ≤ t gives its
+     * value at t − milestones[i−1] (torch's SequentialLR, which restarts each
+     * child at step 0). All children share the base lr. Children may be
+     * SequentialLR (torch cannot switch into a nested SequentialLR).
+     */
+    SWIFTOPT_SCHEDULE_SEQUENTIAL_LR = 12,
+    /**
+     * "ReduceLROnPlateau": multiplies lr by factor once the metric has not
+     * improved for more than patience steps (torch's rules, see
+     * swiftopt_schedule_step_metric()). Has no value per step.
+     */
+    SWIFTOPT_SCHEDULE_REDUCE_LR_ON_PLATEAU = 13,
+    /**
+     * "InverseSqrtLR": linear warmup then inverse-square-root decay, with
+     * k = decay_rate and w = warmup_steps:
+     *   η_t = η₀·t/w                      for t < w,
+     *   η_t = η₀ / (1 + k·(√t − √w))      for t ≥ w.
+     * With w = 0 this is η₀/(1 + k·√t) (the "dynamic" decay, default k = 1).
+     * With k = 1/√w it is η₀·√(w/t) after warmup: the Transformer-style
+     * schedule of fairseq's inverse_sqrt and Hugging Face's
+     * get_inverse_sqrt_schedule (both also warm up as η₀·t/w).
+     */
+    SWIFTOPT_SCHEDULE_INVERSE_SQRT = 14,
+    /**
+     * "InverseTimeLR" (Keras's InverseTimeDecay): η_t = η₀ / (1 + k·t/T) with
+     * k = decay_rate, T = decay_steps; with staircase, t/T becomes ⌊t/T⌋.
+     */
+    SWIFTOPT_SCHEDULE_INVERSE_TIME = 15
+};
+
+/**
+ * Schedule parameters, named as torch's constructor arguments (Keras's for
+ * InverseTimeLR). Integer parameters take whole values; "required" means
+ * torch has no default: the value is NaN until set, and
+ * swiftopt_schedule_value() fails with INVALID_ARGUMENT until it is set.
+ *
+ * | code | name             | kinds: default                                  | bounds |
+ * |------|------------------|-------------------------------------------------|--------|
+ * | 1    | factor           | ConstantLR 1/3; ReduceLROnPlateau 0.1           | ConstantLR [0, 1]; Plateau [0, 1) |
+ * | 2    | total_iters      | ConstantLR, LinearLR, PolynomialLR 5            | integer >= 1 |
+ * | 3    | start_factor     | LinearLR 1/3                                    | (0, 1] |
+ * | 4    | end_factor       | LinearLR 1                                      | [0, 1] |
+ * | 5    | step_size        | StepLR required                                 | integer >= 1 |
+ * | 6    | gamma            | StepLR, MultiStepLR 0.1; ExponentialLR required; CyclicLR 1 | (0, inf) |
+ * | 7    | power            | PolynomialLR 1                                  | [0, inf) |
+ * | 8    | T_max            | CosineAnnealingLR required                      | integer >= 1 |
+ * | 9    | eta_min          | CosineAnnealingLR, CosineAnnealingWarmRestarts 0 | [0, inf) |
+ * | 10   | T_0              | CosineAnnealingWarmRestarts required            | integer >= 1 |
+ * | 11   | T_mult           | CosineAnnealingWarmRestarts 1                   | integer >= 1 |
+ * | 12   | max_lr           | OneCycleLR, CyclicLR required                   | [0, inf) |
+ * | 13   | total_steps      | OneCycleLR required                             | integer >= 1 |
+ * | 14   | pct_start        | OneCycleLR 0.3                                  | [0, 1] |
+ * | 15   | anneal_strategy  | OneCycleLR 0 (SWIFTOPT_ANNEAL_*)                | {0, 1} |
+ * | 16   | div_factor       | OneCycleLR 25                                   | (0, inf) |
+ * | 17   | final_div_factor | OneCycleLR 1e4                                  | (0, inf) |
+ * | 18   | three_phase      | OneCycleLR 0                                    | {0, 1} |
+ * | 19   | base_lr          | CyclicLR required                               | [0, inf) |
+ * | 20   | step_size_up     | CyclicLR 2000                                   | integer >= 1 |
+ * | 21   | step_size_down   | CyclicLR -1 (= step_size_up, torch's None)      | integer >= -1 |
+ * | 22   | mode             | CyclicLR 0 (SWIFTOPT_CYCLIC_*); ReduceLROnPlateau 0 (SWIFTOPT_PLATEAU_*) | CyclicLR {0, 1, 2}; Plateau {0, 1} |
+ * | 23   | scale_mode       | CyclicLR 0 (SWIFTOPT_CYCLIC_SCALE_*)            | {0, 1, 2} |
+ * | 24   | patience         | ReduceLROnPlateau 10                            | integer >= 0 |
+ * | 25   | threshold        | ReduceLROnPlateau 1e-4                          | [0, inf) |
+ * | 26   | threshold_mode   | ReduceLROnPlateau 0 (SWIFTOPT_THRESHOLD_*)      | {0, 1} |
+ * | 27   | cooldown         | ReduceLROnPlateau 0                             | integer >= 0 |
+ * | 28   | min_lr           | ReduceLROnPlateau 0                             | [0, inf) |
+ * | 29   | eps              | ReduceLROnPlateau 1e-8                          | [0, inf) |
+ * | 30   | decay_rate       | InverseSqrtLR 1; InverseTimeLR required         | [0, inf) |
+ * | 31   | warmup_steps     | InverseSqrtLR 0                                 | integer >= 0 |
+ * | 32   | decay_steps      | InverseTimeLR required                          | (0, inf) |
+ * | 33   | staircase        | InverseTimeLR 0                                 | {0, 1} |
+ *
+ * All values must be finite; integers are at most 2^53.
+ * swiftopt_schedule_param_info() returns these facts at run time.
+ */
+enum {
+    SWIFTOPT_SCHEDULE_PARAM_FACTOR = 1,
+    SWIFTOPT_SCHEDULE_PARAM_TOTAL_ITERS = 2,
+    SWIFTOPT_SCHEDULE_PARAM_START_FACTOR = 3,
+    SWIFTOPT_SCHEDULE_PARAM_END_FACTOR = 4,
+    SWIFTOPT_SCHEDULE_PARAM_STEP_SIZE = 5,
+    SWIFTOPT_SCHEDULE_PARAM_GAMMA = 6,
+    SWIFTOPT_SCHEDULE_PARAM_POWER = 7,
+    SWIFTOPT_SCHEDULE_PARAM_T_MAX = 8,
+    SWIFTOPT_SCHEDULE_PARAM_ETA_MIN = 9,
+    SWIFTOPT_SCHEDULE_PARAM_T_0 = 10,
+    SWIFTOPT_SCHEDULE_PARAM_T_MULT = 11,
+    SWIFTOPT_SCHEDULE_PARAM_MAX_LR = 12,
+    SWIFTOPT_SCHEDULE_PARAM_TOTAL_STEPS = 13,
+    SWIFTOPT_SCHEDULE_PARAM_PCT_START = 14,
+    SWIFTOPT_SCHEDULE_PARAM_ANNEAL_STRATEGY = 15,
+    SWIFTOPT_SCHEDULE_PARAM_DIV_FACTOR = 16,
+    SWIFTOPT_SCHEDULE_PARAM_FINAL_DIV_FACTOR = 17,
+    SWIFTOPT_SCHEDULE_PARAM_THREE_PHASE = 18,
+    SWIFTOPT_SCHEDULE_PARAM_BASE_LR = 19,
+    SWIFTOPT_SCHEDULE_PARAM_STEP_SIZE_UP = 20,
+    SWIFTOPT_SCHEDULE_PARAM_STEP_SIZE_DOWN = 21,
+    SWIFTOPT_SCHEDULE_PARAM_MODE = 22,
+    SWIFTOPT_SCHEDULE_PARAM_SCALE_MODE = 23,
+    SWIFTOPT_SCHEDULE_PARAM_PATIENCE = 24,
+    SWIFTOPT_SCHEDULE_PARAM_THRESHOLD = 25,
+    SWIFTOPT_SCHEDULE_PARAM_THRESHOLD_MODE = 26,
+    SWIFTOPT_SCHEDULE_PARAM_COOLDOWN = 27,
+    SWIFTOPT_SCHEDULE_PARAM_MIN_LR = 28,
+    SWIFTOPT_SCHEDULE_PARAM_EPS = 29,
+    SWIFTOPT_SCHEDULE_PARAM_DECAY_RATE = 30,
+    SWIFTOPT_SCHEDULE_PARAM_WARMUP_STEPS = 31,
+    SWIFTOPT_SCHEDULE_PARAM_DECAY_STEPS = 32,
+    SWIFTOPT_SCHEDULE_PARAM_STAIRCASE = 33
+};
+
+/** Values of OneCycleLR's anneal_strategy (torch's "cos", "linear"). */
+enum { SWIFTOPT_ANNEAL_COS = 0, SWIFTOPT_ANNEAL_LINEAR = 1 };
+
+/** Values of CyclicLR's mode (torch's "triangular", "triangular2", "exp_range"). */
+enum { SWIFTOPT_CYCLIC_TRIANGULAR = 0, SWIFTOPT_CYCLIC_TRIANGULAR2 = 1, SWIFTOPT_CYCLIC_EXP_RANGE = 2 };
+
+/**
+ * Values of CyclicLR's scale_mode. BY_MODE is torch's behaviour for its
+ * built-in modes: per cycle for triangular and triangular2, per iteration for
+ * exp_range (torch ignores its scale_mode argument unless scale_fn is given).
+ */
+enum { SWIFTOPT_CYCLIC_SCALE_BY_MODE = 0, SWIFTOPT_CYCLIC_SCALE_CYCLE = 1, SWIFTOPT_CYCLIC_SCALE_ITERATIONS = 2 };
+
+/** Values of ReduceLROnPlateau's mode (torch's "min", "max"). */
+enum { SWIFTOPT_PLATEAU_MIN = 0, SWIFTOPT_PLATEAU_MAX = 1 };
+
+/** Values of ReduceLROnPlateau's threshold_mode (torch's "rel", "abs"). */
+enum { SWIFTOPT_THRESHOLD_REL = 0, SWIFTOPT_THRESHOLD_ABS = 1 };
+
+/** Extra flags returned by swiftopt_schedule_param_info(), besides SWIFTOPT_HP_FLAG_*. */
+enum {
+    /** The value must be a whole number. */
+    SWIFTOPT_SCHEDULE_PARAM_FLAG_INTEGER = 8,
+    /** torch has no default: the parameter must be set (its default reads as NaN). */
+    SWIFTOPT_SCHEDULE_PARAM_FLAG_REQUIRED = 16
+};
+
+/**
+ * Returns the name of a schedule kind ("StepLR", "CosineAnnealingWarmRestarts",
+ * "InverseSqrtLR", ...), or NULL for an unknown code. Static; thread-safe.
+ */
+const char *swiftopt_schedule_kind_name(int32_t kind);
+
+/**
+ * Looks up a schedule kind by name, ASCII case-insensitively ("StepLR",
+ * "steplr"). On success stores the code in *out_kind.
+ * Errors: NULL_POINTER, UNKNOWN_ALGORITHM (unknown name). Thread-safe.
+ */
+int32_t swiftopt_schedule_kind_from_name(const char *name, int32_t *out_kind);
+
+/**
+ * Returns the name of a schedule parameter ("T_max", "max_lr", ...), or NULL
+ * for an unknown code. Static; thread-safe.
+ */
+const char *swiftopt_schedule_param_name(int32_t param);
+
+/**
+ * Looks up a schedule parameter by its exact name. On success stores the
+ * code in *out_param.
+ * Errors: NULL_POINTER, UNKNOWN_HYPERPARAMETER. Thread-safe.
+ */
+int32_t swiftopt_schedule_param_from_name(const char *name, int32_t *out_param);
+
+/**
+ * Lists the parameters a kind uses, in the order of the table above. Writes
+ * up to `capacity` codes to out_params and the total number to *out_count;
+ * out_params may be NULL when capacity is 0.
+ * Errors: NULL_POINTER, INVALID_ARGUMENT (capacity < 0), UNKNOWN_ALGORITHM
+ * (unknown kind), BUFFER_TOO_SMALL (*out_count is still set). Thread-safe.
+ */
+int32_t swiftopt_schedule_kind_params(int32_t kind, int32_t *out_params, int64_t capacity,
+                                      int64_t *out_count);
+
+/**
+ * Describes one parameter of a kind: its default (NaN when required), its
+ * bounds and its flags (SWIFTOPT_HP_FLAG_* and SWIFTOPT_SCHEDULE_PARAM_FLAG_*).
+ * Each out-pointer may be NULL to skip it.
+ * Errors: UNKNOWN_ALGORITHM (kind), UNKNOWN_HYPERPARAMETER (unknown code or
+ * not used by the kind). Thread-safe.
+ */
+int32_t swiftopt_schedule_param_info(int32_t kind, int32_t param, double *out_default,
+                                     double *out_min, double *out_max, uint32_t *out_flags);
+
+/**
+ * Creates a schedule of `kind` (SWIFTOPT_SCHEDULE_*) with torch's default
+ * parameters, no milestones and no children. On success stores a new handle
+ * in *out_schedule; the caller owns it and releases it with
+ * swiftopt_schedule_free().
+ * Errors: NULL_POINTER, UNKNOWN_ALGORITHM (unknown kind), OUT_OF_MEMORY.
+ * Thread-safe.
+ */
+int32_t swiftopt_schedule_create(int32_t kind, swiftopt_schedule **out_schedule);
+
+/**
+ * Frees a schedule. Copies of it (attached to optimizer groups, or children
+ * of a SequentialLR) are independent and stay. NULL is a harmless no-op
+ * returning SWIFTOPT_OK. Freeing a handle twice, or passing an optimizer
+ * handle, returns INVALID_HANDLE and does nothing else.
+ */
+int32_t swiftopt_schedule_free(swiftopt_schedule *schedule);
+
+/**
+ * Stores the schedule's kind code in *out_kind.
+ * Errors: NULL_POINTER, INVALID_HANDLE.
+ */
+int32_t swiftopt_schedule_kind(swiftopt_schedule *schedule, int32_t *out_kind);
+
+/**
+ * Sets a parameter (SWIFTOPT_SCHEDULE_PARAM_*).
+ * Errors: NULL_POINTER, INVALID_HANDLE, UNKNOWN_HYPERPARAMETER (unknown code
+ * or not used by this kind), OUT_OF_BOUNDS (NaN, infinite, outside the
+ * bounds, not whole for an integer). On error the schedule is unchanged.
+ */
+int32_t swiftopt_schedule_set_param(swiftopt_schedule *schedule, int32_t param, double value);
+
+/**
+ * Reads a parameter into *out_value (NaN for a required parameter not set yet).
+ * Errors: NULL_POINTER, INVALID_HANDLE, UNKNOWN_HYPERPARAMETER.
+ */
+int32_t swiftopt_schedule_get_param(swiftopt_schedule *schedule, int32_t param, double *out_value);
+
+/**
+ * Sets the milestones of a MultiStepLR (steps at which lr is multiplied by
+ * gamma; non-decreasing, a repeated milestone decays twice as in torch) or of
+ * a SequentialLR (steps at which the next child starts; strictly
+ * increasing). Milestones are >= 0. `milestones` may be NULL when count is 0.
+ * The array is copied.
+ * Errors: NULL_POINTER, INVALID_HANDLE, INVALID_ARGUMENT (count < 0),
+ * UNKNOWN_HYPERPARAMETER (the kind has no milestones), OUT_OF_BOUNDS
+ * (negative or out of order). On error the schedule is unchanged.
+ */
+int32_t swiftopt_schedule_set_milestones(swiftopt_schedule *schedule, const int64_t *milestones,
+                                         int64_t count);
+
+/**
+ * Copies the milestones into out_milestones (up to `capacity`) and their
+ * number into *out_count; out_milestones may be NULL when capacity is 0.
+ * Errors: NULL_POINTER, INVALID_HANDLE, INVALID_ARGUMENT (capacity < 0),
+ * UNKNOWN_HYPERPARAMETER (the kind has no milestones), BUFFER_TOO_SMALL
+ * (*out_count is still set).
+ */
+int32_t swiftopt_schedule_get_milestones(swiftopt_schedule *schedule, int64_t *out_milestones,
+                                         int64_t capacity, int64_t *out_count);
+
+/**
+ * Appends a copy of `child` (as it is now) to the children of a SequentialLR.
+ * Later changes to `child` do not affect the copy; `child` stays owned by the
+ * caller. The child must be complete (its required parameters set; a
+ * SequentialLR child must have its children and milestones) and must not be
+ * ReduceLROnPlateau; nesting is limited to 8 levels.
+ * Errors: NULL_POINTER, INVALID_HANDLE (either handle), INVALID_ARGUMENT
+ * (`sequential` is not a SequentialLR, `child` is `sequential`, child
+ * incomplete, nesting too deep), INCOMPATIBLE_OPTIONS (ReduceLROnPlateau),
+ * SIZE_MISMATCH (a SequentialLR child's milestones do not match its children).
+ */
+int32_t swiftopt_schedule_add_child(swiftopt_schedule *sequential, swiftopt_schedule *child);
+
+/**
+ * Stores the number of children (0 for kinds other than SequentialLR) in
+ * *out_count. Errors: NULL_POINTER, INVALID_HANDLE.
+ */
+int32_t swiftopt_schedule_child_count(swiftopt_schedule *schedule, int64_t *out_count);
+
+/**
+ * Stores in *out_lr the learning rate at `step` (after `step` calls to
+ * torch's scheduler.step()) for base learning rate `base_lr` (torch's
+ * initial_lr: the group's lr when the scheduler was created; OneCycleLR and
+ * CyclicLR ignore it). Does not change the schedule.
+ * Errors: NULL_POINTER, INVALID_HANDLE, OUT_OF_BOUNDS (base_lr negative or
+ * not finite; the value is not finite, e.g. gamma^step overflowed),
+ * INVALID_ARGUMENT (step < 0; a required parameter unset; SequentialLR
+ * without children; ReduceLROnPlateau, which has no value per step),
+ * SIZE_MISMATCH (SequentialLR milestones != children − 1),
+ * INDEX_OUT_OF_RANGE (OneCycleLR step > total_steps), INCOMPATIBLE_OPTIONS
+ * (a OneCycleLR phase of zero length reached, where torch divides by zero).
+ */
+int32_t swiftopt_schedule_value(swiftopt_schedule *schedule, double base_lr, int64_t step,
+                                double *out_lr);
+
+/**
+ * Stores the learning rates at steps first_step, first_step + 1, ...,
+ * first_step + count − 1 in out_lrs[0..count) (as count calls of
+ * swiftopt_schedule_value(), in one call). out_lrs may be NULL when count is
+ * 0. On error out_lrs is left untouched.
+ * Errors: as swiftopt_schedule_value(), plus INVALID_ARGUMENT (count < 0,
+ * first_step + count overflows).
+ */
+int32_t swiftopt_schedule_values(swiftopt_schedule *schedule, double base_lr, int64_t first_step,
+                                 int64_t count, double *out_lrs);
+
+/**
+ * One ReduceLROnPlateau step (torch's scheduler.step(metrics)) for a
+ * scheduler over `n_lrs` parameter groups: records `metric` once and stores
+ * in out_lrs[i] the lr group i uses from now on, given its current lr
+ * current_lrs[i]. `min_lrs` (n_lrs values, torch's list min_lr) may be NULL
+ * to use the min_lr parameter for every group. out_lrs may be current_lrs.
+ * As torch: the metric improves on the best one when
+ * metric < best·(1 − threshold) (min, rel), metric < best − threshold (min,
+ * abs), metric > best·(1 + threshold) (max, rel) or
+ * metric > best + threshold (max, abs); a NaN metric never improves. During
+ * cooldown bad steps are not counted; after more than `patience` bad steps
+ * each lr becomes max(lr·factor, min_lr) if that lowers it by more than eps,
+ * and cooldown starts.
+ * Errors: NULL_POINTER (schedule, current_lrs, out_lrs), INVALID_HANDLE,
+ * INVALID_ARGUMENT (not ReduceLROnPlateau, n_lrs < 1), OUT_OF_BOUNDS (an lr
+ * or min lr negative or not finite). On error the state and out_lrs are
+ * unchanged.
+ */
+int32_t swiftopt_schedule_step_metric(swiftopt_schedule *schedule, double metric, int64_t n_lrs,
+                                      const double *current_lrs, const double *min_lrs,
+                                      double *out_lrs);
+
+/**
+ * Reads ReduceLROnPlateau's state (torch's best, num_bad_epochs,
+ * cooldown_counter, last_epoch); best is +inf (min) or −inf (max) before the
+ * first metric. Each out-pointer may be NULL to skip it.
+ * Errors: NULL_POINTER (schedule), INVALID_HANDLE, INVALID_ARGUMENT (not
+ * ReduceLROnPlateau).
+ */
+int32_t swiftopt_schedule_plateau_state(swiftopt_schedule *schedule, double *out_best,
+                                        int64_t *out_num_bad_epochs,
+                                        int64_t *out_cooldown_counter, int64_t *out_last_epoch);
+
+/**
+ * Restores ReduceLROnPlateau's state (e.g. from a checkpoint). best may be
+ * ±inf but not NaN; the counters must be >= 0.
+ * Errors: NULL_POINTER, INVALID_HANDLE, INVALID_ARGUMENT (not
+ * ReduceLROnPlateau), OUT_OF_BOUNDS. On error the state is unchanged.
+ */
+int32_t swiftopt_schedule_set_plateau_state(swiftopt_schedule *schedule, double best,
+                                            int64_t num_bad_epochs, int64_t cooldown_counter,
+                                            int64_t last_epoch);
+
+/* ---- schedules attached to optimizer groups ------------------------------ */
+
+/**
+ * Attaches a copy of `schedule` (as it is now) to `group`, so that its lr
+ * follows the schedule with torch's order (optimizer.step() then
+ * scheduler.step()): each swiftopt_optimizer_step() (every group) or
+ * swiftopt_optimizer_step_tensors() (its group) first sets the group's lr to
+ * the schedule's value at the group's schedule step (0 right after
+ * attaching), performs the update, then advances the schedule step and sets
+ * lr to the next value. The base lr is the group's lr when attaching, or the
+ * base lr of the schedule being replaced (torch keeps a group's initial_lr).
+ * On success lr is already the value at step 0 (ReduceLROnPlateau: lr is
+ * unchanged; it changes only through
+ * swiftopt_optimizer_step_schedule_metric()).
+ *
+ * The copy is independent: later changes to `schedule`, or freeing it, do not
+ * affect the group. While a schedule is attached,
+ * swiftopt_optimizer_set_hyperparameter(SWIFTOPT_HP_LR) fails with
+ * INCOMPATIBLE_OPTIONS; change the base lr with
+ * swiftopt_optimizer_set_schedule_state(). A step whose scheduled lr cannot
+ * be computed (OneCycleLR past total_steps, a negative value) fails with the
+ * schedule's error and changes nothing.
+ * Errors: NULL_POINTER, INVALID_HANDLE (either handle), INDEX_OUT_OF_RANGE
+ * (group), and the errors of swiftopt_schedule_value() at step 0 (an
+ * incomplete schedule, ...). On error nothing changes.
+ */
+int32_t swiftopt_optimizer_attach_schedule(swiftopt_optimizer *optimizer, int64_t group,
+                                           swiftopt_schedule *schedule);
+
+/**
+ * Detaches the group's schedule; lr keeps its current value. A group with no
+ * schedule is left as it is (SWIFTOPT_OK).
+ * Errors: NULL_POINTER, INVALID_HANDLE, INDEX_OUT_OF_RANGE.
+ */
+int32_t swiftopt_optimizer_detach_schedule(swiftopt_optimizer *optimizer, int64_t group);
+
+/**
+ * Describes the group's attached schedule: *out_attached is 1 or 0; the base
+ * lr and the schedule step (the step whose lr the next optimizer step uses)
+ * are stored when attached. Each out-pointer may be NULL to skip it.
+ * Errors: NULL_POINTER (optimizer), INVALID_HANDLE, INDEX_OUT_OF_RANGE.
+ */
+int32_t swiftopt_optimizer_schedule_state(swiftopt_optimizer *optimizer, int64_t group,
+                                          int32_t *out_attached, double *out_base_lr,
+                                          int64_t *out_step);
+
+/**
+ * Sets the base lr and the schedule step of the group's attached schedule
+ * (e.g. to resume from a checkpoint) and lr to the value at that step
+ * (ReduceLROnPlateau: lr unchanged).
+ * Errors: NULL_POINTER, INVALID_HANDLE, INDEX_OUT_OF_RANGE, INVALID_ARGUMENT
+ * (no schedule attached, step < 0), OUT_OF_BOUNDS (base_lr negative or not
+ * finite), and the errors of swiftopt_schedule_value() at that step. On error
+ * nothing changes.
+ */
+int32_t swiftopt_optimizer_set_schedule_state(swiftopt_optimizer *optimizer, int64_t group,
+                                              double base_lr, int64_t step);
+
+/**
+ * Creates a new schedule handle holding a copy of the group's attached
+ * schedule (with ReduceLROnPlateau's current state), e.g. to save it. The
+ * caller owns the new handle.
+ * Errors: NULL_POINTER, INVALID_HANDLE, INDEX_OUT_OF_RANGE, INVALID_ARGUMENT
+ * (no schedule attached), OUT_OF_MEMORY.
+ */
+int32_t swiftopt_optimizer_get_schedule(swiftopt_optimizer *optimizer, int64_t group,
+                                        swiftopt_schedule **out_schedule);
+
+/**
+ * Feeds `metric` to the ReduceLROnPlateau attached to `group` (see
+ * swiftopt_schedule_step_metric()), setting the group's lr. Stores the lr
+ * afterwards in *out_lr (may be NULL).
+ * Errors: NULL_POINTER (optimizer), INVALID_HANDLE, INDEX_OUT_OF_RANGE,
+ * INVALID_ARGUMENT (no ReduceLROnPlateau attached to the group). On error
+ * nothing changes.
+ */
+int32_t swiftopt_optimizer_step_schedule_metric(swiftopt_optimizer *optimizer, int64_t group,
+                                                double metric, double *out_lr);
 
 #ifdef __cplusplus
 } /* extern "C" */

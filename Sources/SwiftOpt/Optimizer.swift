@@ -23,7 +23,7 @@
 /// ```
 public final class Optimizer {
     public let algorithm: Algorithm
-    public private(set) var groups: [ParamGroup]
+    public internal(set) var groups: [ParamGroup]
     private var params: [Parameter] = []
 
     /// A registered parameter and its library-owned state.
@@ -105,6 +105,7 @@ public final class Optimizer {
     /// One step over every registered parameter. `grads[i]` is the gradient of
     /// parameter i (same dtype and count); nil skips that parameter.
     public func step(grads: UnsafeBufferPointer<UnsafeRawPointer?>) throws {
+        try applySchedules(group: nil)  // Optimizer+Schedule.swift
         guard !params.isEmpty else {
             throw OptimizerError(.noParameters, "step called before any parameter was registered")
         }
@@ -136,6 +137,7 @@ public final class Optimizer {
             momentum?.initialized = true
             param.step += 1
         }
+        advanceSchedules(group: nil)  // Optimizer+Schedule.swift
     }
 
     /// Same as `step(grads:)` for an array of gradient pointers.
@@ -186,6 +188,7 @@ public final class Optimizer {
         steps: UnsafeMutableBufferPointer<Int64>
     ) throws {
         try checkGroup(group)
+        try applySchedules(group: group)  // Optimizer+Schedule.swift
         let n = params.count
         guard n > 0 else { throw OptimizerError(.invalidArgument, "the number of tensors must be > 0") }
         guard grads.count == n, counts.count == n, steps.count == n else {
@@ -227,11 +230,12 @@ public final class Optimizer {
             Kernels.apply(h, dtype, update)
             steps[i] += 1
         }
+        advanceSchedules(group: group)  // Optimizer+Schedule.swift
     }
 
     // MARK: Validation and state allocation
 
-    private func checkGroup(_ group: Int) throws {
+    func checkGroup(_ group: Int) throws {
         guard group >= 0 && group < groups.count else {
             throw OptimizerError(.indexOutOfRange, "group \(group) does not exist (\(groups.count) groups)")
         }

@@ -4,6 +4,9 @@ public struct ParamGroup: Sendable, Equatable {
     public let algorithm: Algorithm
     /// Values indexed by `Hyperparameter.rawValue`; unused entries are 0.
     private var values: [Double]
+    /// The learning-rate schedule attached to this group, if any (a copy; see
+    /// Optimizer+Schedule.swift). While attached, the schedule owns `lr`.
+    public internal(set) var schedule: ScheduleAttachment?
 
     /// A group holding the algorithm's default values.
     public init(algorithm: Algorithm) {
@@ -21,11 +24,22 @@ public struct ParamGroup: Sendable, Equatable {
     /// Sets a hyperparameter after checking its bounds and its compatibility
     /// with the other values; on error nothing changes.
     public mutating func set(_ hyperparameter: Hyperparameter, _ value: Double) throws {
+        if hyperparameter == .lr && schedule != nil {
+            throw OptimizerError(.incompatibleOptions, "lr follows the group's attached schedule: "
+                                 + "detach it, or change its base lr, instead of setting lr")
+        }
         try spec(hyperparameter).validate(value)
         var candidate = self
         candidate.values[Int(hyperparameter.rawValue)] = value
         try candidate.checkCompatible()
         self = candidate
+    }
+
+    /// Sets lr on behalf of the attached schedule (which `set` refuses), in
+    /// place so that a scheduled step allocates nothing.
+    mutating func setScheduledLR(_ lr: Double) throws {
+        try spec(.lr).validate(lr)
+        values[Int(Hyperparameter.lr.rawValue)] = lr
     }
 
     /// The state tensors each parameter of this group has, in their fixed order

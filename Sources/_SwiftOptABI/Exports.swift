@@ -124,7 +124,7 @@ public func swiftopt_optimizer_create(_ algorithmCode: Int32,
 public func swiftopt_optimizer_free(_ optimizer: OpaquePointer?) -> Int32 {
     guarded("swiftopt_optimizer_free") {
         guard let optimizer else { return }
-        guard let box = HandleTable.shared.remove(optimizer) as? OptimizerBox else {
+        guard let box = HandleTable.shared.remove(optimizer, as: OptimizerBox.self) else {
             throw ABIError(SWIFTOPT_ERROR_INVALID_HANDLE, "optimizer handle is invalid (already freed, or never created)")
         }
         // Wait for a call in flight on another thread; the object is released

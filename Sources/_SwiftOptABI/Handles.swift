@@ -59,10 +59,16 @@ final class HandleTable: @unchecked Sendable {
         return lock.withLock { objects[bits >> 4] }
     }
 
-    func remove(_ handle: OpaquePointer) -> AnyObject? {
+    /// Removes and returns the object behind `handle` if it is a `T`; a
+    /// handle of another kind stays in the table.
+    func remove<T: AnyObject>(_ handle: OpaquePointer, as type: T.Type) -> T? {
         let bits = UInt(bitPattern: handle)
         guard bits & 0xF == 0 else { return nil }
-        return lock.withLock { objects.removeValue(forKey: bits >> 4) }
+        return lock.withLock {
+            guard let object = objects[bits >> 4] as? T else { return nil }
+            objects.removeValue(forKey: bits >> 4)
+            return object
+        }
     }
 }
 
@@ -73,4 +79,22 @@ func withOptimizer<R>(_ handle: OpaquePointer?, _ body: (Optimizer) throws -> R)
         throw ABIError(SWIFTOPT_ERROR_INVALID_HANDLE, "optimizer handle is invalid (freed, never created, or of another kind)")
     }
     return try box.lock.withLock { try body(box.optimizer) }
+}
+
+/// A schedule behind a C handle, with the lock that serializes calls on it.
+final class ScheduleBox: @unchecked Sendable {
+    var schedule: Schedule
+    let lock = Lock()
+
+    init(_ schedule: Schedule) { self.schedule = schedule }
+}
+
+/// Finds the schedule behind `handle` and runs `body` holding its lock.
+func withSchedule<R>(_ handle: OpaquePointer?, _ name: String = "schedule",
+                     _ body: (inout Schedule) throws -> R) throws -> R {
+    guard let handle else { throw ABIError.null(name) }
+    guard let box = HandleTable.shared.lookup(handle) as? ScheduleBox else {
+        throw ABIError(SWIFTOPT_ERROR_INVALID_HANDLE, "\(name) handle is invalid (freed, never created, or of another kind)")
+    }
+    return try box.lock.withLock { try body(&box.schedule) }
 }
