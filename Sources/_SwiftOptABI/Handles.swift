@@ -33,30 +33,38 @@ final class OptimizerBox: @unchecked Sendable {
     init(_ optimizer: Optimizer) { self.optimizer = optimizer }
 }
 
-/// The table of live handles. A handle is an opaque token (a never-reused
-/// id, shifted so that it looks like an aligned pointer), not an address:
-/// a freed or forged handle is found missing from the table instead of being
-/// dereferenced.
+/// The table of live handles. A handle is an opaque token, not an address:
+/// a never-reused id mixed with a per-process random salt and shifted so
+/// that it looks like an aligned pointer. A freed or forged handle is found
+/// missing from the table instead of being dereferenced, and the salt makes
+/// it unlikely that a made-up value names a live object.
 final class HandleTable: @unchecked Sendable {
     private let lock = Lock()
     private var objects: [UInt: AnyObject] = [:]
     private var nextID: UInt = 1
+    /// Ids are below 2^48 in practice; the salt keeps the token below 2^60 so
+    /// that the shift by 4 loses nothing.
+    private let salt = UInt.random(in: 0..<(1 << 56))
 
     static let shared = HandleTable()
 
     func insert(_ object: AnyObject) -> OpaquePointer? {
         lock.withLock {
-            let id = nextID
+            var id = nextID
             nextID &+= 1
+            if id ^ salt == 0 {   // that id would be the NULL handle
+                id = nextID
+                nextID &+= 1
+            }
             objects[id] = object
-            return OpaquePointer(bitPattern: id << 4)
+            return OpaquePointer(bitPattern: ((id ^ salt) & ((1 << 60) - 1)) << 4)
         }
     }
 
     func lookup(_ handle: OpaquePointer) -> AnyObject? {
         let bits = UInt(bitPattern: handle)
         guard bits & 0xF == 0 else { return nil }
-        return lock.withLock { objects[bits >> 4] }
+        return lock.withLock { objects[(bits >> 4) ^ salt] }
     }
 
     /// Removes and returns the object behind `handle` if it is a `T`; a
@@ -65,8 +73,9 @@ final class HandleTable: @unchecked Sendable {
         let bits = UInt(bitPattern: handle)
         guard bits & 0xF == 0 else { return nil }
         return lock.withLock {
-            guard let object = objects[bits >> 4] as? T else { return nil }
-            objects.removeValue(forKey: bits >> 4)
+            let id = (bits >> 4) ^ salt
+            guard let object = objects[id] as? T else { return nil }
+            objects.removeValue(forKey: id)
             return object
         }
     }

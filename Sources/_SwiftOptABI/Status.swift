@@ -93,10 +93,15 @@ private func threadMessageBuffer(create: Bool) -> UnsafeMutablePointer<CChar>? {
 /// Records `message` as the calling thread's last error; returns `status`.
 func fail(_ status: Int32, _ message: String) -> Int32 {
     guard let buffer = threadMessageBuffer(create: true) else { return status }
+    // Truncate at a character boundary so that the copy stays valid UTF-8.
     var length = 0
-    for byte in message.utf8 where length < messageCapacity - 1 {
-        buffer[length] = CChar(bitPattern: byte)
-        length += 1
+    for scalar in message.unicodeScalars {
+        let bytes = UTF8.encode(scalar)!
+        guard length + bytes.count <= messageCapacity - 1 else { break }
+        for byte in bytes {
+            buffer[length] = CChar(bitPattern: byte)
+            length += 1
+        }
     }
     buffer[length] = 0
     return status
