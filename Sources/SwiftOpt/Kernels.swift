@@ -79,11 +79,12 @@ struct Regularization<T: BinaryFloatingPoint> {
     }
 
     /// θ after the update: sign(θ)·max(|θ| − γλ₁, 0) with L1, else θ.
+    /// Written as a select, without an early return, so that loops using it
+    /// vectorise.
     @inline(__always)
     func prox(_ theta: T) -> T {
-        guard proximal else { return theta }
-        let shrunk = theta.magnitude - threshold
-        return shrunk > 0 ? (theta < 0 ? -shrunk : shrunk) : 0
+        let shrunk = T(signOf: theta, magnitudeOf: Swift.max(theta.magnitude - threshold, 0))
+        return proximal ? shrunk : theta
     }
 }
 
@@ -103,55 +104,62 @@ enum Kernels {
         func state(_ pointer: UnsafeMutableRawPointer?) -> UnsafeMutablePointer<T>? {
             pointer?.assumingMemoryBound(to: T.self)
         }
-        let r = Regularization<T>(group, clipScale: t.clipScale)
         let step = Double(t.previousStep) + 1
         switch group.algorithm {
         case .sgd:
-            sgd(p, g, state(t.state.momentumBuffer), t.count, group, r, first: !t.momentumInitialized)
+            sgd(p, g, state(t.state.momentumBuffer), t.count, group, t.clipScale, first: !t.momentumInitialized)
         case .adagrad:
-            adagrad(p, g, state(t.state.sum)!, t.count, group, r, step: step)
+            adagrad(p, g, state(t.state.sum)!, t.count, group, t.clipScale, step: step)
         case .rmsprop:
             rmsprop(p, g, state(t.state.squareAvg)!, state(t.state.gradAvg),
-                    state(t.state.momentumBuffer), t.count, group, r)
+                    state(t.state.momentumBuffer), t.count, group, t.clipScale)
         case .adam, .adamw:
             adam(p, g, state(t.state.expAvg)!, state(t.state.expAvgSq)!, state(t.state.maxExpAvgSq),
-                 t.count, group, r, step: step)
+                 t.count, group, t.clipScale, step: step)
         }
     }
 
+    // Each kernel resolves its optional state tensors before its loop and
+    // runs a loop body specialised for that combination: an optional tested
+    // inside the loop stops LLVM from vectorising it.
+
     // MARK: SGD
 
+    @inline(never)
     private static func sgd<T: BinaryFloatingPoint>(
         _ p: UnsafeMutablePointer<T>, _ g: UnsafePointer<T>, _ buf: UnsafeMutablePointer<T>?,
-        _ n: Int, _ h: ParamGroup, _ r: Regularization<T>, first: Bool
+        _ n: Int, _ h: ParamGroup, _ clipScale: Double?, first: Bool
     ) {
+        // Built here, not passed in: a struct parameter stops vectorisation.
+        let r = Regularization<T>(h, clipScale: clipScale)
         let lr = T(h[.lr]), mu = T(h[.momentum])
         let oneMinusDampening = T(1 - h[.dampening])
         let nesterov = h[.nesterov] != 0
-        guard let buf else {
+        @inline(__always)
+        func loop(_ buf: UnsafeMutablePointer<T>, momentum: Bool) {
             for i in 0..<n {
                 let theta = r.decay(p[i])
-                let d = r.gradient(g[i], theta)
+                var d = r.gradient(g[i], theta)
+                if momentum {
+                    let b = first ? d : buf[i] * mu + oneMinusDampening * d
+                    buf[i] = b
+                    d = nesterov ? d + mu * b : b
+                }
                 p[i] = r.prox(theta - lr * d)
             }
-            return
         }
-        for i in 0..<n {
-            let theta = r.decay(p[i])
-            var d = r.gradient(g[i], theta)
-            let b = first ? d : buf[i] * mu + oneMinusDampening * d
-            buf[i] = b
-            d = nesterov ? d + mu * b : b
-            p[i] = r.prox(theta - lr * d)
-        }
+        if let buf { loop(buf, momentum: true) } else { loop(p, momentum: false) }
     }
 
     // MARK: Adagrad
 
+    @inline(never)
     private static func adagrad<T: BinaryFloatingPoint>(
         _ p: UnsafeMutablePointer<T>, _ g: UnsafePointer<T>, _ sum: UnsafeMutablePointer<T>,
-        _ n: Int, _ h: ParamGroup, _ r: Regularization<T>, step: Double
+        _ n: Int, _ h: ParamGroup, _ clipScale: Double?, step: Double
     ) {
+        // Built here, not passed in: a struct parameter stops vectorisation.
+        let r = Regularization<T>(h, clipScale: clipScale)
         let clr = T(h[.lr] / (1 + (step - 1) * h[.lrDecay]))
         let eps = T(h[.eps])
         for i in 0..<n {
@@ -165,61 +173,80 @@ enum Kernels {
 
     // MARK: RMSprop
 
+    @inline(never)
     private static func rmsprop<T: BinaryFloatingPoint>(
         _ p: UnsafeMutablePointer<T>, _ g: UnsafePointer<T>, _ squareAvg: UnsafeMutablePointer<T>,
         _ gradAvg: UnsafeMutablePointer<T>?, _ buf: UnsafeMutablePointer<T>?, _ n: Int,
-        _ h: ParamGroup, _ r: Regularization<T>
+        _ h: ParamGroup, _ clipScale: Double?
     ) {
+        // Built here, not passed in: a struct parameter stops vectorisation.
+        let r = Regularization<T>(h, clipScale: clipScale)
         let lr = T(h[.lr]), eps = T(h[.eps]), mu = T(h[.momentum])
         let alpha = T(h[.alpha]), oneMinusAlpha = T(1 - h[.alpha])
-        for i in 0..<n {
-            let theta = r.decay(p[i])
-            let d = r.gradient(g[i], theta)
-            let v = squareAvg[i] * alpha + oneMinusAlpha * d * d
-            squareAvg[i] = v
-            var avg: T
-            if let gradAvg {
-                let m = lerp(gradAvg[i], d, oneMinusAlpha)
-                gradAvg[i] = m
-                avg = (v - m * m).squareRoot()
-            } else {
-                avg = v.squareRoot()
+        @inline(__always)
+        func loop(_ gradAvg: UnsafeMutablePointer<T>, _ buf: UnsafeMutablePointer<T>, centered: Bool, momentum: Bool) {
+            for i in 0..<n {
+                let theta = r.decay(p[i])
+                let d = r.gradient(g[i], theta)
+                let v = squareAvg[i] * alpha + oneMinusAlpha * d * d
+                squareAvg[i] = v
+                var avg: T
+                if centered {
+                    let m = lerp(gradAvg[i], d, oneMinusAlpha)
+                    gradAvg[i] = m
+                    avg = (v - m * m).squareRoot()
+                } else {
+                    avg = v.squareRoot()
+                }
+                avg = avg + eps
+                if momentum {
+                    let b = buf[i] * mu + d / avg
+                    buf[i] = b
+                    p[i] = r.prox(theta - lr * b)
+                } else {
+                    p[i] = r.prox(theta - lr * (d / avg))
+                }
             }
-            avg = avg + eps
-            if let buf {
-                let b = buf[i] * mu + d / avg
-                buf[i] = b
-                p[i] = r.prox(theta - lr * b)
-            } else {
-                p[i] = r.prox(theta - lr * (d / avg))
-            }
+        }
+        switch (gradAvg, buf) {
+        case let (gradAvg?, buf?): loop(gradAvg, buf, centered: true, momentum: true)
+        case let (gradAvg?, nil): loop(gradAvg, p, centered: true, momentum: false)
+        case let (nil, buf?): loop(p, buf, centered: false, momentum: true)
+        case (nil, nil): loop(p, p, centered: false, momentum: false)
         }
     }
 
     // MARK: Adam and AdamW
 
+    @inline(never)
     private static func adam<T: BinaryFloatingPoint>(
         _ p: UnsafeMutablePointer<T>, _ g: UnsafePointer<T>, _ expAvg: UnsafeMutablePointer<T>,
         _ expAvgSq: UnsafeMutablePointer<T>, _ maxExpAvgSq: UnsafeMutablePointer<T>?, _ n: Int,
-        _ h: ParamGroup, _ r: Regularization<T>, step: Double
+        _ h: ParamGroup, _ clipScale: Double?, step: Double
     ) {
+        // Built here, not passed in: a struct parameter stops vectorisation.
+        let r = Regularization<T>(h, clipScale: clipScale)
         let beta1 = h[.beta1], beta2 = h[.beta2]
         let stepSize = T(h[.lr] / (1 - pow(beta1, step)))
         let bc2Sqrt = T((1 - pow(beta2, step)).squareRoot())
         let oneMinusBeta1 = T(1 - beta1), b2 = T(beta2), oneMinusBeta2 = T(1 - beta2)
         let eps = T(h[.eps])
-        for i in 0..<n {
-            let theta = r.decay(p[i])
-            let d = r.gradient(g[i], theta)
-            let m = lerp(expAvg[i], d, oneMinusBeta1)
-            expAvg[i] = m
-            var v = expAvgSq[i] * b2 + oneMinusBeta2 * d * d
-            expAvgSq[i] = v
-            if let maxExpAvgSq {
-                v = Swift.max(maxExpAvgSq[i], v)
-                maxExpAvgSq[i] = v
+        @inline(__always)
+        func loop(_ maxExpAvgSq: UnsafeMutablePointer<T>, amsgrad: Bool) {
+            for i in 0..<n {
+                let theta = r.decay(p[i])
+                let d = r.gradient(g[i], theta)
+                let m = lerp(expAvg[i], d, oneMinusBeta1)
+                expAvg[i] = m
+                var v = expAvgSq[i] * b2 + oneMinusBeta2 * d * d
+                expAvgSq[i] = v
+                if amsgrad {
+                    v = Swift.max(maxExpAvgSq[i], v)
+                    maxExpAvgSq[i] = v
+                }
+                p[i] = r.prox(theta - stepSize * (m / (v.squareRoot() / bc2Sqrt + eps)))
             }
-            p[i] = r.prox(theta - stepSize * (m / (v.squareRoot() / bc2Sqrt + eps)))
         }
+        if let maxExpAvgSq { loop(maxExpAvgSq, amsgrad: true) } else { loop(p, amsgrad: false) }
     }
 }
