@@ -313,8 +313,9 @@ int32_t swiftopt_hyperparameter_from_name(const char *name, int32_t *out_hyperpa
 const char *swiftopt_state_name(int32_t state);
 
 /**
- * Lists the hyperparameters an algorithm uses, in the order of the table
- * above. Writes up to `capacity` codes to out_hyperparameters and the total
+ * Lists the hyperparameters an algorithm uses, in the order its
+ * SWIFTOPT_ALGORITHM_* comment lists them (torch's constructor order, e.g.
+ * Adam: lr, beta1, beta2, eps, weight_decay, amsgrad, maximize). Writes up to `capacity` codes to out_hyperparameters and the total
  * number to *out_count. out_hyperparameters may be NULL when capacity is 0
  * (to query the count).
  * Errors: NULL_POINTER (out_count NULL, or out_hyperparameters NULL with
@@ -464,7 +465,7 @@ int32_t swiftopt_optimizer_param_info(swiftopt_optimizer *optimizer, int64_t par
  * used. Allocates nothing in steady state.
  * Errors: NULL_POINTER (optimizer, grads), INVALID_HANDLE, NO_PARAMETERS,
  * SIZE_MISMATCH (n_grads), INVALID_ARGUMENT (n_grads < 0, misaligned
- * gradient), OUT_OF_MEMORY (state needed by a changed option could not be
+ * gradient, a stepped parameter's step count is INT64_MAX), OUT_OF_MEMORY (state needed by a changed option could not be
  * allocated). Everything is validated before anything is written.
  */
 int32_t swiftopt_optimizer_step(swiftopt_optimizer *optimizer, const void *const *grads,
@@ -523,7 +524,7 @@ int32_t swiftopt_optimizer_set_step(swiftopt_optimizer *optimizer, int64_t param
  * Registered parameters are not touched. Allocates nothing.
  * Errors: NULL_POINTER (optimizer, any array, any entry), INVALID_HANDLE,
  * INDEX_OUT_OF_RANGE (group), INVALID_ARGUMENT (n_tensors <= 0, counts[i]
- * <= 0, steps[i] < 0, misaligned buffer), DTYPE_MISMATCH (unknown dtype),
+ * <= 0, steps[i] < 0 or == INT64_MAX, misaligned buffer), DTYPE_MISMATCH (unknown dtype),
  * SIZE_MISMATCH (states_per_tensor). Everything is validated before anything
  * is written.
  */

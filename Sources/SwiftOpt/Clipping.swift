@@ -70,7 +70,7 @@ public enum Clipping {
             throw OptimizerError(.sizeMismatch, "got \(counts.count) counts for \(pointers.count) tensors")
         }
         for (i, pointer) in pointers.enumerated() {
-            guard let pointer else { throw OptimizerError(.invalidArgument, "tensor \(i) is NULL") }
+            guard let pointer else { throw OptimizerError(.nullPointer, "tensor \(i) is NULL") }
             try checkCount(counts[i], dtype, "tensor \(i)")
             try checkAligned(UnsafeRawPointer(pointer), dtype, "tensor \(i)")
         }

@@ -160,14 +160,14 @@ enum Kernels {
     ) {
         // Built here, not passed in: a struct parameter stops vectorisation.
         let r = Regularization<T>(h, clipScale: clipScale)
-        let clr = T(h[.lr] / (1 + (step - 1) * h[.lrDecay]))
+        let negClr = T(-h[.lr] / (1 + (step - 1) * h[.lrDecay]))
         let eps = T(h[.eps])
         for i in 0..<n {
             let theta = r.decay(p[i])
             let d = r.gradient(g[i], theta)
             let s = sum[i] + d * d
             sum[i] = s
-            p[i] = r.prox(theta - clr * (d / (s.squareRoot() + eps)))
+            p[i] = r.prox(theta + negClr * d / (s.squareRoot() + eps))   // addcdiv: (value * t1) / t2
         }
     }
 
@@ -181,7 +181,7 @@ enum Kernels {
     ) {
         // Built here, not passed in: a struct parameter stops vectorisation.
         let r = Regularization<T>(h, clipScale: clipScale)
-        let lr = T(h[.lr]), eps = T(h[.eps]), mu = T(h[.momentum])
+        let lr = T(h[.lr]), negLr = -lr, eps = T(h[.eps]), mu = T(h[.momentum])
         let alpha = T(h[.alpha]), oneMinusAlpha = T(1 - h[.alpha])
         @inline(__always)
         func loop(_ gradAvg: UnsafeMutablePointer<T>, _ buf: UnsafeMutablePointer<T>, centered: Bool, momentum: Bool) {
@@ -204,7 +204,7 @@ enum Kernels {
                     buf[i] = b
                     p[i] = r.prox(theta - lr * b)
                 } else {
-                    p[i] = r.prox(theta - lr * (d / avg))
+                    p[i] = r.prox(theta + negLr * d / avg)   // addcdiv: (value * t1) / t2
                 }
             }
         }
@@ -227,7 +227,7 @@ enum Kernels {
         // Built here, not passed in: a struct parameter stops vectorisation.
         let r = Regularization<T>(h, clipScale: clipScale)
         let beta1 = h[.beta1], beta2 = h[.beta2]
-        let stepSize = T(h[.lr] / (1 - pow(beta1, step)))
+        let negStepSize = T(-h[.lr] / (1 - pow(beta1, step)))
         let bc2Sqrt = T((1 - pow(beta2, step)).squareRoot())
         let oneMinusBeta1 = T(1 - beta1), b2 = T(beta2), oneMinusBeta2 = T(1 - beta2)
         let eps = T(h[.eps])
@@ -244,7 +244,7 @@ enum Kernels {
                     v = Swift.max(maxExpAvgSq[i], v)
                     maxExpAvgSq[i] = v
                 }
-                p[i] = r.prox(theta - stepSize * (m / (v.squareRoot() / bc2Sqrt + eps)))
+                p[i] = r.prox(theta + negStepSize * m / (v.squareRoot() / bc2Sqrt + eps))   // addcdiv: (value * t1) / t2
             }
         }
         if let maxExpAvgSq { loop(maxExpAvgSq, amsgrad: true) } else { loop(p, amsgrad: false) }

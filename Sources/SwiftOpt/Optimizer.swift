@@ -145,7 +145,12 @@ public final class Optimizer {
                                  "got \(grads.count) gradients for \(params.count) registered parameters")
         }
         for (i, grad) in grads.enumerated() {
-            if let grad { try checkAligned(grad, params[i].dtype, "gradient \(i)") }
+            guard let grad else { continue }
+            try checkAligned(grad, params[i].dtype, "gradient \(i)")
+            // `step += 1` below must not overflow (an overflow traps).
+            guard params[i].step < Int64.max else {
+                throw OptimizerError(.invalidArgument, "parameter \(i): step count \(params[i].step) cannot be incremented")
+            }
         }
         for param in params { try allocateState(param) }
         for group in groups.indices {
@@ -237,17 +242,17 @@ public final class Optimizer {
             throw OptimizerError(.sizeMismatch, "states must have \(n * statesPerTensor) entries")
         }
         for i in 0..<n {
-            guard let param = params[i] else { throw OptimizerError(.invalidArgument, "params[\(i)] is NULL") }
-            guard let grad = grads[i] else { throw OptimizerError(.invalidArgument, "grads[\(i)] is NULL") }
+            guard let param = params[i] else { throw OptimizerError(.nullPointer, "params[\(i)] is NULL") }
+            guard let grad = grads[i] else { throw OptimizerError(.nullPointer, "grads[\(i)] is NULL") }
             try checkCount(counts[i], dtype, "tensor \(i)")
-            guard steps[i] >= 0 else {
-                throw OptimizerError(.invalidArgument, "steps[\(i)] must be >= 0, got \(steps[i])")
+            guard steps[i] >= 0, steps[i] < Int64.max else {
+                throw OptimizerError(.invalidArgument, "steps[\(i)] must be in [0, INT64_MAX), got \(steps[i])")
             }
             try checkAligned(UnsafeRawPointer(param), dtype, "params[\(i)]")
             try checkAligned(grad, dtype, "grads[\(i)]")
             for j in 0..<statesPerTensor {
                 guard let s = states[i * statesPerTensor + j] else {
-                    throw OptimizerError(.invalidArgument,
+                    throw OptimizerError(.nullPointer,
                                          "states[\(i * statesPerTensor + j)] (\(layout.kinds[j].name) of tensor \(i)) is NULL")
                 }
                 try checkAligned(UnsafeRawPointer(s), dtype, "states[\(i * statesPerTensor + j)]")

@@ -3,8 +3,10 @@
 public struct OptimizerError: Error, Sendable, CustomStringConvertible {
     /// What went wrong. The C ABI maps each kind to one `SWIFTOPT_ERROR_*` code.
     public enum Kind: Sendable {
-        /// A malformed argument: a non-positive count, a misaligned buffer, a missing entry.
+        /// A malformed argument: a non-positive count, a misaligned buffer.
         case invalidArgument
+        /// A required pointer is nil, e.g. an entry of an array of buffers.
+        case nullPointer
         /// A hyperparameter that the algorithm does not use.
         case unknownHyperparameter
         /// A hyperparameter value that is NaN, infinite or outside its bounds.

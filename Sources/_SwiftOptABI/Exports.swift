@@ -148,7 +148,10 @@ public func swiftopt_optimizer_add_group(_ optimizer: OpaquePointer?,
                                          _ outGroup: UnsafeMutablePointer<Int64>?) -> Int32 {
     guarded("swiftopt_optimizer_add_group") {
         try withOptimizer(optimizer) { opt in
-            outGroup?.pointee = Int64(opt.addGroup())
+            // Not `outGroup?.pointee = opt.addGroup()`: optional chaining would
+            // skip the call when out_group is NULL.
+            let index = opt.addGroup()
+            outGroup?.pointee = Int64(index)
         }
     }
 }

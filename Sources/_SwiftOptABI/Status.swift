@@ -29,6 +29,7 @@ func statusCode(_ kind: OptimizerError.Kind) -> Int32 {
     let code: Int
     switch kind {
     case .invalidArgument: code = SWIFTOPT_ERROR_INVALID_ARGUMENT
+    case .nullPointer: code = SWIFTOPT_ERROR_NULL_POINTER
     case .unknownHyperparameter: code = SWIFTOPT_ERROR_UNKNOWN_HYPERPARAMETER
     case .outOfBounds: code = SWIFTOPT_ERROR_OUT_OF_BOUNDS
     case .incompatibleOptions: code = SWIFTOPT_ERROR_INCOMPATIBLE_OPTIONS
@@ -102,11 +103,14 @@ func fail(_ status: Int32, _ message: String) -> Int32 {
 }
 
 /// Copies the calling thread's last message (snprintf semantics).
+/// `capacity` is a C size_t: read its bits as unsigned, so that a capacity
+/// above Int.max (e.g. SIZE_MAX) still copies.
 func copyLastMessage(_ out: UnsafeMutablePointer<CChar>?, _ capacity: Int) -> Int {
     let message = threadMessageBuffer(create: false)
     let length = message.map { strlen($0) } ?? 0
+    let capacity = UInt(bitPattern: capacity)
     guard let out, capacity > 0 else { return length }
-    let n = Swift.min(length, capacity - 1)
+    let n = Int(Swift.min(UInt(length), capacity - 1))
     if let message, n > 0 { out.update(from: message, count: n) }
     out[n] = 0
     return length
