@@ -46,13 +46,14 @@ func torchStateKinds(_ s: Settings) -> [StateKind] {
     }
 }
 
-func runReference<T: TestScalar>(_ s: Settings, _ problem: Problem, steps: Int, as _: T.Type) -> Trajectory<T> {
+func runReference<T: TestScalar>(_ s: Settings, _ problem: Problem, steps: Int, as _: T.Type,
+                                 normSummation: NormSummation = .tensorByTensor) -> Trajectory<T> {
     var x = problem.start.map { T($0) }
     var state = ReferenceState<T>(s, count: x.count)
     var gradNorms: [Double] = [], clampedSteps = 0
     for _ in 0..<steps {
         let g = passedGradient(problem, s, x)
-        let report = Reference.step(s, &x, g, &state)
+        let report = Reference.step(s, &x, g, &state, tensors: tensorSplit(x.count), normSummation: normSummation)
         if let norm = report.gradNorm { gradNorms.append(norm) }
         if report.clamped { clampedSteps += 1 }
     }

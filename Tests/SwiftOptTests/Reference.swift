@@ -26,10 +26,15 @@ import SwiftOpt
 // those formulas and from torch.nn.utils.clip_grad_norm_ / clip_grad_value_,
 // wrap every algorithm the same way (`Reference.step`):
 //   1. max_grad_norm = c > 0: total = ‖g‖₂ of the whole group's gradient
-//      (here: the one vector, the concatenation of the tensors), squares
-//      summed in Double; coef = min(c / (total + 1e-6), 1) in Double, rounded
-//      to T once; g ← g · coef (torch: grads multiplied by the clamped
-//      coefficient).
+//      (the concatenation of its tensors), squares summed in Double;
+//      coef = min(c / (total + 1e-6), 1) in Double, rounded to T once;
+//      g ← g · coef (torch: grads multiplied by the clamped coefficient).
+//      The formula leaves the summation order open. Like torch, which takes
+//      one norm per tensor and then the norm of those, the reference sums
+//      each tensor's squares and then adds the tensors' sums
+//      (`NormSummation.tensorByTensor`); `.runningSum`, one sum over the
+//      concatenation, rounds differently (1 ulp in the norm), and the parity
+//      test uses it to check that its rows do not amplify such a difference.
 //   2. clip_value = c > 0: g ← clamp(g, −c, c).
 //   3. decoupled weight decay (AdamW, or decoupled_weight_decay = 1 with
 //      weight_decay = λ): θ ← θ · (1 − γλ) before the update, and no coupled
@@ -156,6 +161,14 @@ struct StepReport: Sendable {
     var clamped = false
 }
 
+/// How the reference sums the squares of the gradient norm (see the file comment).
+enum NormSummation: Sendable {
+    /// Σ over tensors of (Σ over the tensor's elements), torch's structure.
+    case tensorByTensor
+    /// One running sum over the concatenation of the tensors.
+    case runningSum
+}
+
 enum Reference {
     /// Whether weight decay is decoupled: AdamW always, the others with
     /// decoupled_weight_decay = 1.
@@ -165,9 +178,12 @@ enum Reference {
 
     /// One optimizer step of `param` given `grad`: clipping, decoupled weight
     /// decay, the algorithm as torch.optim does it, the L1 proximal step (see
-    /// the file comment). `param` and `grad` hold all of the group's tensors.
+    /// the file comment). `param` and `grad` hold all of the group's tensors,
+    /// concatenated; `tensors` are their ranges (default: one tensor).
     @discardableResult
-    static func step<T: TestScalar>(_ h: Settings, _ param: inout [T], _ grad: [T], _ state: inout ReferenceState<T>) -> StepReport {
+    static func step<T: TestScalar>(_ h: Settings, _ param: inout [T], _ grad: [T], _ state: inout ReferenceState<T>,
+                                    tensors: [Range<Int>]? = nil,
+                                    normSummation: NormSummation = .tensorByTensor) -> StepReport {
         var report = StepReport()
         var g = grad
         let maxNorm = h[.maxGradNorm]
@@ -175,7 +191,16 @@ enum Reference {
             // clip_grad_norm_: total_norm, clip_coef = max_norm / (total_norm + 1e-6),
             // clamped to 1, grads multiplied by it.
             var squares = 0.0
-            for x in grad { squares += Double(x) * Double(x) }
+            switch normSummation {
+            case .tensorByTensor:
+                for range in tensors ?? [grad.indices] {
+                    var tensorSquares = 0.0
+                    for x in grad[range] { tensorSquares += Double(x) * Double(x) }
+                    squares += tensorSquares
+                }
+            case .runningSum:
+                for x in grad { squares += Double(x) * Double(x) }
+            }
             let total = squares.squareRoot()
             let coefficient = T(min(maxNorm / (total + 1e-6), 1))
             for i in g.indices { g[i] = g[i] * coefficient }
