@@ -205,9 +205,29 @@ enum {
  * | 12   | beta1                     | Adam, AdamW                | 0.9              | [0, 1)      |
  * | 13   | beta2                     | Adam, AdamW                | 0.999            | [0, 1)      |
  * | 14   | amsgrad                   | Adam, AdamW                | 0                | {0, 1}      |
+ * | 15   | decoupled_weight_decay    | all but AdamW              | 0                | {0, 1}      |
+ * | 16   | l1                        | all                        | 0                | [0, inf)    |
+ * | 17   | max_grad_norm             | all                        | 0 (off)          | [0, inf)    |
+ * | 18   | clip_value                | all                        | 0 (off)          | [0, inf)    |
  *
  * All values must be finite. SGD's nesterov requires momentum > 0 and
  * dampening == 0 (checked whenever one of the three is set).
+ *
+ * Regularization and clipping, shared by every algorithm (γ is the group's
+ * lr, λ its weight_decay):
+ *  - weight_decay is coupled L2 (g ← g + λθ, torch's form) unless
+ *    decoupled_weight_decay is 1: then θ ← θ(1 − γλ) before the update
+ *    (AdamW's form; AdamW always decouples and has no switch).
+ *  - l1 = λ₁ > 0 applies a proximal step after the update,
+ *    θ ← sign(θ)·max(|θ| − γλ₁, 0), so that weights reach exact zeros.
+ *  - max_grad_norm = c > 0 clips the gradients of all the group's tensors
+ *    stepped in one call to a global L2 norm of at most c, with torch's
+ *    clip_grad_norm_ formula g ← g·min(c / (‖g‖ + 1e-6), 1). The gradient
+ *    buffers are not modified: the scale is applied as they are read. The
+ *    norm before clipping is reported by swiftopt_optimizer_grad_norm().
+ *  - clip_value = c > 0 clamps each gradient element to [−c, c] (after norm
+ *    clipping, when both are on), as torch's clip_grad_value_.
+ *  Order per element: clip, negate (maximize), add coupled L2, update, L1.
  * swiftopt_algorithm_hyperparameter_info() returns these facts at run time.
  */
 enum {
@@ -224,7 +244,11 @@ enum {
     SWIFTOPT_HP_CENTERED = 11,
     SWIFTOPT_HP_BETA1 = 12,
     SWIFTOPT_HP_BETA2 = 13,
-    SWIFTOPT_HP_AMSGRAD = 14
+    SWIFTOPT_HP_AMSGRAD = 14,
+    SWIFTOPT_HP_DECOUPLED_WEIGHT_DECAY = 15,
+    SWIFTOPT_HP_L1 = 16,
+    SWIFTOPT_HP_MAX_GRAD_NORM = 17,
+    SWIFTOPT_HP_CLIP_VALUE = 18
 };
 
 /** Flags returned by swiftopt_algorithm_hyperparameter_info(). */
@@ -401,6 +425,16 @@ int32_t swiftopt_optimizer_get_hyperparameter(swiftopt_optimizer *optimizer, int
 int32_t swiftopt_optimizer_state_kinds(swiftopt_optimizer *optimizer, int64_t group,
                                        int32_t *out_states, int64_t capacity,
                                        int64_t *out_count);
+
+/**
+ * Stores in *out_norm the global L2 norm of `group`'s gradients before
+ * clipping, as measured by the group's last step with max_grad_norm > 0
+ * (NaN when no such step has run). A non-finite norm means some gradient
+ * was NaN or infinite.
+ * Errors: NULL_POINTER, INVALID_HANDLE, INDEX_OUT_OF_RANGE.
+ */
+int32_t swiftopt_optimizer_grad_norm(swiftopt_optimizer *optimizer, int64_t group,
+                                     double *out_norm);
 
 /* ---- library-owned state ------------------------------------------------ */
 
@@ -1242,6 +1276,38 @@ int32_t swiftopt_optimizer_get_schedule(swiftopt_optimizer *optimizer, int64_t g
  */
 int32_t swiftopt_optimizer_step_schedule_metric(swiftopt_optimizer *optimizer, int64_t group,
                                                 double metric, double *out_lr);
+
+/* ------------------------------------------------------------------------ */
+/* Gradient clipping (standalone)                                           */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * torch.nn.utils.clip_grad_norm_: scales `n_tensors` gradient buffers of
+ * `dtype` in place (grads[i] has counts[i] elements) so that their global
+ * `norm_type`-norm is at most `max_norm`:
+ *     total = ‖concat(grads)‖_p,  g ← g · min(max_norm / (total + 1e-6), 1).
+ * `norm_type` is any p >= 1, or INFINITY for the max norm. Norms are
+ * accumulated in double in a fixed order. Stores the total norm before
+ * clipping in *out_total_norm (may be NULL). A NaN or infinite total scales
+ * the gradients by NaN, as torch does by default: check the norm.
+ * Errors: NULL_POINTER (grads, counts, an entry), INVALID_ARGUMENT
+ * (n_tensors <= 0, counts[i] <= 0, misaligned), DTYPE_MISMATCH,
+ * OUT_OF_BOUNDS (max_norm < 0 or not finite, norm_type < 1 or NaN).
+ * Thread-safe for distinct buffers.
+ */
+int32_t swiftopt_clip_grad_norm(int32_t dtype, int64_t n_tensors, void *const *grads,
+                                const int64_t *counts, double max_norm, double norm_type,
+                                double *out_total_norm);
+
+/**
+ * torch.nn.utils.clip_grad_value_: clamps every element of `n_tensors`
+ * gradient buffers of `dtype` to [-clip_value, clip_value] in place.
+ * Errors: NULL_POINTER, INVALID_ARGUMENT (n_tensors <= 0, counts[i] <= 0,
+ * misaligned), DTYPE_MISMATCH, OUT_OF_BOUNDS (clip_value < 0 or not
+ * finite). Thread-safe for distinct buffers.
+ */
+int32_t swiftopt_clip_grad_value(int32_t dtype, int64_t n_tensors, void *const *grads,
+                                 const int64_t *counts, double clip_value);
 
 #ifdef __cplusplus
 } /* extern "C" */

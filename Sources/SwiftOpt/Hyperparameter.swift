@@ -17,6 +17,17 @@ public enum Hyperparameter: Int32, Sendable, CaseIterable {
     case beta1 = 12
     case beta2 = 13
     case amsgrad = 14
+    /// Decoupled weight decay (AdamW's form) instead of coupled L2: θ ← θ(1 − γλ)
+    /// before the update. Every algorithm but AdamW, which always decouples.
+    case decoupledWeightDecay = 15
+    /// L1 strength λ₁, applied as a proximal step after the update:
+    /// θ ← sign(θ)·max(|θ| − γλ₁, 0), so that weights reach exact zeros.
+    case l1 = 16
+    /// Clip the group's gradients to this global L2 norm before the update
+    /// (torch's clip_grad_norm_ formula); 0 disables.
+    case maxGradNorm = 17
+    /// Clamp each gradient element to [−c, c] before the update; 0 disables.
+    case clipValue = 18
 
     /// torch's name, e.g. "lr", "weight_decay", "initial_accumulator_value".
     public var name: String {
@@ -35,6 +46,10 @@ public enum Hyperparameter: Int32, Sendable, CaseIterable {
         case .beta1: return "beta1"
         case .beta2: return "beta2"
         case .amsgrad: return "amsgrad"
+        case .decoupledWeightDecay: return "decoupled_weight_decay"
+        case .l1: return "l1"
+        case .maxGradNorm: return "max_grad_norm"
+        case .clipValue: return "clip_value"
         }
     }
 
@@ -104,25 +119,35 @@ public struct HyperparameterSpec: Sendable, Equatable {
             + (upperExclusive || upperBound == .infinity ? ")" : "]")
     }
 
-    // torch.optim's defaults (torch 2.x).
+    // torch.optim's defaults (torch 2.x), then the options every algorithm shares.
+    static let common: [HyperparameterSpec] = [
+        .init(.l1, 0), .init(.maxGradNorm, 0), .init(.clipValue, 0),
+    ]
     static let sgd: [HyperparameterSpec] = [
         .init(.lr, 1e-3), .init(.momentum, 0), .init(.dampening, 0, max: 1),
-        .init(.weightDecay, 0), .flag(.nesterov), .flag(.maximize),
-    ]
+        .init(.weightDecay, 0), .flag(.nesterov), .flag(.maximize), .flag(.decoupledWeightDecay),
+    ] + common
     static let adagrad: [HyperparameterSpec] = [
         .init(.lr, 1e-2), .init(.lrDecay, 0), .init(.weightDecay, 0),
         .init(.initialAccumulatorValue, 0), .init(.eps, 1e-10, minExclusive: true), .flag(.maximize),
-    ]
+        .flag(.decoupledWeightDecay),
+    ] + common
     static let rmsprop: [HyperparameterSpec] = [
         .init(.lr, 1e-2), .init(.alpha, 0.99, max: 1), .init(.eps, 1e-8, minExclusive: true),
         .init(.weightDecay, 0), .init(.momentum, 0), .flag(.centered), .flag(.maximize),
-    ]
+        .flag(.decoupledWeightDecay),
+    ] + common
     static let adam: [HyperparameterSpec] = [
         .init(.lr, 1e-3), .init(.beta1, 0.9, max: 1, maxExclusive: true),
         .init(.beta2, 0.999, max: 1, maxExclusive: true), .init(.eps, 1e-8, minExclusive: true),
-        .init(.weightDecay, 0), .flag(.amsgrad), .flag(.maximize),
-    ]
-    static let adamw: [HyperparameterSpec] = adam.map {
-        $0.hyperparameter == .weightDecay ? .init(.weightDecay, 1e-2) : $0
+        .init(.weightDecay, 0), .flag(.amsgrad), .flag(.maximize), .flag(.decoupledWeightDecay),
+    ] + common
+    /// AdamW always decouples its weight decay, so it has no decoupled_weight_decay switch.
+    static let adamw: [HyperparameterSpec] = adam.compactMap {
+        switch $0.hyperparameter {
+        case .weightDecay: return .init(.weightDecay, 1e-2)
+        case .decoupledWeightDecay: return nil
+        default: return $0
+        }
     }
 }

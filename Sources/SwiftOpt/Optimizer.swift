@@ -25,6 +25,12 @@ public final class Optimizer {
     public let algorithm: Algorithm
     public internal(set) var groups: [ParamGroup]
     private var params: [Parameter] = []
+    /// Per group: the global L2 norm of its gradients measured by the last
+    /// step that clipped (max_grad_norm > 0), NaN before.
+    private var gradNorms: [Double]
+    /// Per group: the clip coefficient of the step in progress (scratch,
+    /// allocated with the group so that steps allocate nothing).
+    private var clipScales: [Double?]
 
     /// A registered parameter and its library-owned state.
     private final class Parameter {
@@ -48,6 +54,8 @@ public final class Optimizer {
     public init(algorithm: Algorithm) {
         self.algorithm = algorithm
         groups = [ParamGroup(algorithm: algorithm)]
+        gradNorms = [.nan]
+        clipScales = [nil]
     }
 
     // MARK: Groups and hyperparameters
@@ -56,6 +64,8 @@ public final class Optimizer {
     @discardableResult
     public func addGroup() -> Int {
         groups.append(ParamGroup(algorithm: algorithm))
+        gradNorms.append(.nan)
+        clipScales.append(nil)
         return groups.count - 1
     }
 
@@ -77,6 +87,35 @@ public final class Optimizer {
         return groups[group].stateKinds
     }
 
+    /// The global L2 norm of a group's gradients before clipping, measured by
+    /// the last step with max_grad_norm > 0 (NaN before any such step).
+    public func lastGradNorm(group: Int = 0) throws -> Double {
+        try checkGroup(group)
+        return gradNorms[group]
+    }
+
+    /// Measures the group's gradient norm and records the clip coefficient
+    /// when max_grad_norm is on; `grads` yields (pointer, count, dtype) of
+    /// each of the group's tensors in this step.
+    private func measureGradients(group: Int, _ forEachGrad: ((UnsafeRawPointer, Int, DType) -> Void) -> Void) {
+        let maxNorm = groups[group][.maxGradNorm]
+        guard maxNorm > 0 else {
+            clipScales[group] = nil
+            return
+        }
+        var accumulator = NormAccumulator(2)
+        var stepped = false
+        forEachGrad {
+            accumulator.add($0, $1, $2)
+            stepped = true
+        }
+        // A group none of whose parameters has a gradient in this step keeps
+        // the norm of its last step.
+        guard stepped else { return }
+        gradNorms[group] = accumulator.norm
+        clipScales[group] = Clipping.clipCoefficient(maxNorm: maxNorm, total: accumulator.norm)
+    }
+
     // MARK: Library-owned state
 
     /// The number of registered parameters.
@@ -88,7 +127,7 @@ public final class Optimizer {
     @discardableResult
     public func addParam(_ data: UnsafeMutableRawPointer, count: Int, dtype: DType, group: Int = 0) throws -> Int {
         try checkGroup(group)
-        try checkCount(count, dtype: dtype, what: "parameter")
+        try checkCount(Int64(count), dtype, "parameter")
         try checkAligned(UnsafeRawPointer(data), dtype, "parameter")
         let param = Parameter(data: data, count: count, dtype: dtype, group: group)
         try allocateState(param)
@@ -122,6 +161,13 @@ public final class Optimizer {
             }
         }
         for param in params { try allocateState(param) }
+        for group in groups.indices {
+            measureGradients(group: group) { add in
+                for (i, grad) in grads.enumerated() where params[i].group == group {
+                    if let grad { add(grad, params[i].count, params[i].dtype) }
+                }
+            }
+        }
         for (i, grad) in grads.enumerated() {
             guard let grad else { continue }
             let param = params[i]
@@ -132,7 +178,8 @@ public final class Optimizer {
                 param: param.data, grad: grad, count: param.count,
                 state: StatePointers(layout: layout) { kind, _ in param.states[Int(kind.rawValue)]?.pointer },
                 previousStep: param.step,
-                momentumInitialized: momentum?.initialized ?? false)
+                momentumInitialized: momentum?.initialized ?? false,
+                clipScale: clipScales[param.group])
             Kernels.apply(group, param.dtype, update)
             momentum?.initialized = true
             param.step += 1
@@ -207,7 +254,7 @@ public final class Optimizer {
         for i in 0..<n {
             guard let param = params[i] else { throw OptimizerError(.nullPointer, "params[\(i)] is NULL") }
             guard let grad = grads[i] else { throw OptimizerError(.nullPointer, "grads[\(i)] is NULL") }
-            try checkCount(Int(truncatingIfNeeded: counts[i]), dtype: dtype, what: "tensor \(i)", raw: counts[i])
+            try checkCount(counts[i], dtype, "tensor \(i)")
             guard steps[i] >= 0, steps[i] < Int64.max else {
                 throw OptimizerError(.invalidArgument, "steps[\(i)] must be in [0, INT64_MAX), got \(steps[i])")
             }
@@ -221,12 +268,16 @@ public final class Optimizer {
                 try checkAligned(UnsafeRawPointer(s), dtype, "states[\(i * statesPerTensor + j)]")
             }
         }
+        measureGradients(group: group) { add in
+            for i in 0..<n { add(grads[i]!, Int(counts[i]), dtype) }
+        }
         let h = groups[group]
         for i in 0..<n {
             let update = TensorUpdate(
                 param: params[i]!, grad: grads[i]!, count: Int(counts[i]),
                 state: StatePointers(layout: layout) { _, slot in states[i * statesPerTensor + slot] },
-                previousStep: steps[i], momentumInitialized: steps[i] > 0)
+                previousStep: steps[i], momentumInitialized: steps[i] > 0,
+                clipScale: clipScales[group])
             Kernels.apply(h, dtype, update)
             steps[i] += 1
         }
@@ -246,22 +297,6 @@ public final class Optimizer {
             throw OptimizerError(.indexOutOfRange, "parameter \(index) does not exist (\(params.count) registered)")
         }
         return params[index]
-    }
-
-    private func checkCount(_ count: Int, dtype: DType, what: String, raw: Int64? = nil) throws {
-        let value = raw ?? Int64(count)
-        guard value > 0 else {
-            throw OptimizerError(.invalidArgument, "\(what): element count must be > 0, got \(value)")
-        }
-        guard value <= Int64(Int.max / dtype.size) else {
-            throw OptimizerError(.invalidArgument, "\(what): element count \(value) overflows the address space")
-        }
-    }
-
-    private func checkAligned(_ pointer: UnsafeRawPointer, _ dtype: DType, _ what: String) throws {
-        guard Int(bitPattern: pointer) % dtype.size == 0 else {
-            throw OptimizerError(.invalidArgument, "\(what) is not aligned to \(dtype.size) bytes (\(dtype.name))")
-        }
     }
 
     /// Allocates the state tensors the parameter's group needs and it lacks

@@ -7,12 +7,17 @@ import SwiftOpt
 
 /// The outcome of a run: parameters, state tensors (the tensors of each kind
 /// concatenated in parameter order), the state kinds in layout order, and
-/// the step count of each tensor.
+/// the step count of each tensor; with max_grad_norm on, the global gradient
+/// norm before clipping of every step (the library's `lastGradNorm` after
+/// each step, the reference's own measure); for the reference, the number of
+/// steps in which clip_value clamped some element.
 struct Trajectory<T: TestScalar>: Sendable, Equatable {
     var params: [T]
     var states: [StateKind: [T]]
     var kinds: [StateKind]
     var steps: [Int64]
+    var gradNorms: [Double] = []
+    var clampedSteps = 0
 }
 
 /// The problem's parameter vector is registered as two tensors of unequal
@@ -41,18 +46,23 @@ func torchStateKinds(_ s: Settings) -> [StateKind] {
     }
 }
 
-func runReference<T: TestScalar>(_ s: Settings, _ problem: Problem, steps: Int, as _: T.Type) -> Trajectory<T> {
+func runReference<T: TestScalar>(_ s: Settings, _ problem: Problem, steps: Int, as _: T.Type,
+                                 normSummation: NormSummation = .tensorByTensor) -> Trajectory<T> {
     var x = problem.start.map { T($0) }
     var state = ReferenceState<T>(s, count: x.count)
+    var gradNorms: [Double] = [], clampedSteps = 0
     for _ in 0..<steps {
         let g = passedGradient(problem, s, x)
-        Reference.step(s, &x, g, &state)
+        let report = Reference.step(s, &x, g, &state, tensors: tensorSplit(x.count), normSummation: normSummation)
+        if let norm = report.gradNorm { gradNorms.append(norm) }
+        if report.clamped { clampedSteps += 1 }
     }
     let kinds = torchStateKinds(s)
     var states: [StateKind: [T]] = [:]
     for kind in kinds { states[kind] = state[kind] }
     return Trajectory(params: x, states: states, kinds: kinds,
-                      steps: tensorSplit(x.count).map { _ in state.step })
+                      steps: tensorSplit(x.count).map { _ in state.step },
+                      gradNorms: gradNorms, clampedSteps: clampedSteps)
 }
 
 /// Reads every state tensor of every registered parameter of `optimizer`.
@@ -83,15 +93,18 @@ func runLibraryOwned<T: TestScalar>(_ s: Settings, _ problem: Problem, steps: In
         try optimizer.addParam(UnsafeMutableRawPointer(x.baseAddress! + range.lowerBound),
                                count: range.count, dtype: T.dtype)
     }
+    var gradNorms: [Double] = []
     for _ in 0..<steps {
         let g = passedGradient(problem, s, Array(x))
         try g.withUnsafeBufferPointer { gp in
             try optimizer.step(grads: parts.map { UnsafeRawPointer(gp.baseAddress! + $0.lowerBound) })
         }
+        if s[.maxGradNorm] > 0 { gradNorms.append(try optimizer.lastGradNorm()) }
     }
     return Trajectory(params: Array(x), states: try libraryState(optimizer, parts, as: T.self),
                       kinds: try optimizer.stateKinds(),
-                      steps: try parts.indices.map { try optimizer.stepCount(param: $0) })
+                      steps: try parts.indices.map { try optimizer.stepCount(param: $0) },
+                      gradNorms: gradNorms)
 }
 
 func runCallerOwned<T: TestScalar>(_ s: Settings, _ problem: Problem, steps: Int, as _: T.Type) throws -> Trajectory<T> {
@@ -116,6 +129,7 @@ func runCallerOwned<T: TestScalar>(_ s: Settings, _ problem: Problem, steps: Int
     }
     let counts = parts.map { Int64($0.count) }
     var stepCounts = [Int64](repeating: 0, count: parts.count)
+    var gradNorms: [Double] = []
     for _ in 0..<steps {
         let g = passedGradient(problem, s, Array(x))
         try g.withUnsafeBufferPointer { gp in
@@ -133,8 +147,10 @@ func runCallerOwned<T: TestScalar>(_ s: Settings, _ problem: Problem, steps: Int
                 }
             }
         }
+        // Both tensors go through one stepTensors call: the norm is over both.
+        if s[.maxGradNorm] > 0 { gradNorms.append(try optimizer.lastGradNorm(group: 0)) }
     }
     var states: [StateKind: [T]] = [:]
     for (j, kind) in kinds.enumerated() { states[kind] = Array(storage[j]) }
-    return Trajectory(params: Array(x), states: states, kinds: kinds, steps: stepCounts)
+    return Trajectory(params: Array(x), states: states, kinds: kinds, steps: stepCounts, gradNorms: gradNorms)
 }

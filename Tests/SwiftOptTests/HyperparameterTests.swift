@@ -6,8 +6,13 @@ struct HyperparameterTests {
     @Test("defaults are torch.optim's", arguments: Algorithm.allCases)
     func defaults(_ algorithm: Algorithm) throws {
         let torch = TorchDefaults.values(algorithm)
-        #expect(Set(algorithm.hyperparameters) == Set(torch.keys),
+        // torch's constructor arguments, plus swiftopt's regularization and
+        // clipping options (all off by default; AdamW always decouples).
+        var extensions: Set<Hyperparameter> = [.l1, .maxGradNorm, .clipValue]
+        if algorithm != .adamw { extensions.insert(.decoupledWeightDecay) }
+        #expect(Set(algorithm.hyperparameters) == Set(torch.keys).union(extensions),
                 "\(algorithm.name): hyperparameters \(algorithm.hyperparameters.map(\.name))")
+        for h in extensions { #expect(algorithm.spec(h)?.defaultValue == 0, "\(algorithm.name).\(h.name)") }
         let optimizer = Optimizer(algorithm: algorithm)
         for (h, value) in torch {
             #expect(try optimizer.value(h) == value, "\(algorithm.name).\(h.name)")
@@ -188,6 +193,7 @@ struct HyperparameterTests {
         #expect(Hyperparameter.allCases.map(\.name) == [
             "lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize", "lr_decay",
             "initial_accumulator_value", "eps", "alpha", "centered", "beta1", "beta2", "amsgrad",
+            "decoupled_weight_decay", "l1", "max_grad_norm", "clip_value",
         ])
         for h in Hyperparameter.allCases {
             #expect(Hyperparameter(name: h.name) == h)

@@ -113,6 +113,74 @@ let optionCases: [OptionCase] = [
     .init(.adamw, "weight_decay+betas+eps+maximize",
           [.weightDecay: 0.1, .beta1: 0.85, .beta2: 0.995, .eps: 1e-7, .maximize: 1], quadratic: 1e-2, rosenbrock: 1e-2),
     .init(.adamw, "weight_decay=0", [.weightDecay: 0], quadratic: 1e-2, rosenbrock: 1e-2),
+] + regularizationCases
+
+/// swiftopt's regularization and clipping options (decoupled_weight_decay,
+/// l1, max_grad_norm, clip_value): each alone for every algorithm (AdamW has
+/// no decoupled_weight_decay switch: its weight decay is always decoupled,
+/// as in the rows above), and combinations with each other and with the
+/// algorithms' own options. The max_grad_norm values lie below the
+/// problems' gradient norms for part of each run (the quadratic starts at
+/// about 1.6e3), and the clip_value values below some gradient elements: the
+/// test checks that each actually clips, and the summary prints on how many
+/// steps. With l1 the adaptive methods end at exactly 0 on the quadratic
+/// (its minimum): their state tensors still carry the history; on Rosenbrock
+/// some elements end at 0, some not.
+///
+/// Left out, as rounding amplifiers (see fp32Tolerance): max_grad_norm small
+/// enough to clip nearly every step for Adam/AdamW (max_grad_norm 1: the
+/// update follows the normalized gradient; fp32 and fp64 end 1400% apart, and
+/// a 1-ulp change in the norm moves fp64 results by O(1) on Rosenbrock),
+/// centered RMSprop with max_grad_norm 10 (1-ulp norm change: 4e-12), and
+/// Adagrad with clipping that drives the quadratic below 1e-80 in fp64 (fp32
+/// underflows). The norm-summation check in `measure` guards the rest.
+let regularizationCases: [OptionCase] = [
+    .init(.sgd, "decoupled_weight_decay", [.weightDecay: 0.1, .decoupledWeightDecay: 1], quadratic: 1e-3, rosenbrock: 2e-4),
+    .init(.sgd, "l1", [.l1: 0.1], quadratic: 1e-3, rosenbrock: 1e-4),
+    .init(.sgd, "max_grad_norm", [.maxGradNorm: 100], quadratic: 1.2e-3, rosenbrock: 2e-4),
+    .init(.sgd, "clip_value", [.clipValue: 50], quadratic: 1.2e-3, rosenbrock: 2e-4),
+    .init(.sgd, "nesterov+l1+clip_value", [.momentum: 0.9, .nesterov: 1, .l1: 0.05, .clipValue: 20],
+          quadratic: 5e-4, rosenbrock: 5e-5),
+    .init(.sgd, "momentum+dampening+decoupled_weight_decay+max_grad_norm+clip_value",
+          [.momentum: 0.9, .dampening: 0.3, .weightDecay: 0.05, .decoupledWeightDecay: 1, .maxGradNorm: 50, .clipValue: 20],
+          quadratic: 1e-3, rosenbrock: 1e-4),
+    .init(.sgd, "maximize+weight_decay+max_grad_norm+l1", [.maximize: 1, .weightDecay: 0.1, .maxGradNorm: 30, .l1: 0.05],
+          quadratic: 1e-3, rosenbrock: 2e-4),
+
+    .init(.adagrad, "decoupled_weight_decay", [.weightDecay: 0.1, .decoupledWeightDecay: 1], quadratic: 0.1, rosenbrock: 0.02),
+    .init(.adagrad, "l1", [.l1: 0.01], quadratic: 0.1, rosenbrock: 0.02),
+    .init(.adagrad, "max_grad_norm", [.maxGradNorm: 200], quadratic: 0.1, rosenbrock: 0.02),
+    .init(.adagrad, "clip_value", [.clipValue: 10], quadratic: 0.1, rosenbrock: 0.02),
+    .init(.adagrad, "lr_decay+l1", [.lrDecay: 1e-2, .l1: 0.01], quadratic: 0.3, rosenbrock: 0.05),
+    .init(.adagrad, "decoupled_weight_decay+max_grad_norm+clip_value+maximize+initial_accumulator_value",
+          [.weightDecay: 0.05, .decoupledWeightDecay: 1, .maxGradNorm: 500, .clipValue: 100, .maximize: 1,
+           .initialAccumulatorValue: 0.1], quadratic: 0.1, rosenbrock: 0.02),
+
+    .init(.rmsprop, "decoupled_weight_decay", [.weightDecay: 1, .decoupledWeightDecay: 1], quadratic: 1e-3, rosenbrock: 1e-4),
+    .init(.rmsprop, "l1", [.l1: 0.1], quadratic: 1e-3, rosenbrock: 1e-4),
+    .init(.rmsprop, "max_grad_norm", [.maxGradNorm: 10], quadratic: 1e-3, rosenbrock: 1e-4),
+    .init(.rmsprop, "clip_value", [.clipValue: 5], quadratic: 1e-3, rosenbrock: 1e-4),
+    .init(.rmsprop, "centered+momentum+decoupled_weight_decay+max_grad_norm",
+          [.centered: 1, .momentum: 0.5, .weightDecay: 0.5, .decoupledWeightDecay: 1, .maxGradNorm: 300],
+          quadratic: 1e-3, rosenbrock: 1e-4),
+    .init(.rmsprop, "l1+clip_value+weight_decay+maximize", [.l1: 0.05, .clipValue: 5, .weightDecay: 0.1, .maximize: 1],
+          quadratic: 1e-3, rosenbrock: 1e-4),
+
+    .init(.adam, "decoupled_weight_decay", [.weightDecay: 1e-2, .decoupledWeightDecay: 1], quadratic: 1e-2, rosenbrock: 1e-2),
+    .init(.adam, "l1", [.l1: 0.01], quadratic: 1e-2, rosenbrock: 1e-2),
+    .init(.adam, "max_grad_norm", [.maxGradNorm: 300], quadratic: 3e-3, rosenbrock: 1e-2),
+    .init(.adam, "clip_value", [.clipValue: 10], quadratic: 3e-3, rosenbrock: 1e-2),
+    .init(.adam, "amsgrad+decoupled_weight_decay+max_grad_norm",
+          [.amsgrad: 1, .weightDecay: 0.1, .decoupledWeightDecay: 1, .maxGradNorm: 300], quadratic: 1e-2, rosenbrock: 1e-2),
+    .init(.adam, "l1+weight_decay+clip_value+maximize", [.l1: 0.05, .weightDecay: 1e-2, .clipValue: 2, .maximize: 1],
+          quadratic: 1e-2, rosenbrock: 1e-2),
+
+    .init(.adamw, "l1", [.l1: 0.01], quadratic: 1e-2, rosenbrock: 1e-2),
+    .init(.adamw, "max_grad_norm", [.maxGradNorm: 300], quadratic: 3e-3, rosenbrock: 1e-2),
+    .init(.adamw, "clip_value", [.clipValue: 1], quadratic: 3e-3, rosenbrock: 1e-2),
+    .init(.adamw, "amsgrad+weight_decay+l1+max_grad_norm+clip_value+maximize",
+          [.amsgrad: 1, .weightDecay: 0.1, .l1: 0.05, .maxGradNorm: 50, .clipValue: 1, .maximize: 1],
+          quadratic: 1e-2, rosenbrock: 1e-2),
 ]
 
 /// One row of the table.
@@ -132,7 +200,7 @@ let parityTable: [ParityCase] = optionCases.flatMap { option in
 
 /// A measured comparison and the bound it must meet.
 struct ParityCheck: Sendable {
-    enum Kind: Sendable { case fp64, fp32, fp32VsFp64 }
+    enum Kind: Sendable { case fp64, fp32, fp32VsFp64, normSummation }
     let kind: Kind
     let what: String
     let deviation: Deviation
@@ -145,6 +213,18 @@ struct ParityOutcome: Sendable {
     var failures: [String] = []
     /// The library's final parameters, widened to Double.
     var finalParams: [Double] = []
+    /// With max_grad_norm on: the steps whose norm exceeded it (clipped).
+    var clippedSteps: Int?
+    /// With clip_value on: the steps in which some element was clamped.
+    var clampedSteps: Int?
+    /// With l1 on: the final parameters that are exactly zero.
+    var exactZeros: Int?
+
+    /// The regularization facts, for printing.
+    var regularizationNote: String {
+        [clippedSteps.map { "norm-clipped steps \($0)" }, clampedSteps.map { "value-clamped steps \($0)" },
+         exactZeros.map { "exact zeros \($0)" }].compactMap { $0 }.joined(separator: ", ")
+    }
 }
 
 func measure<T: TestScalar>(_ row: ParityCase, as _: T.Type) -> ParityOutcome {
@@ -187,6 +267,43 @@ func measure<T: TestScalar>(_ row: ParityCase, as _: T.Type) -> ParityOutcome {
     let kind: ParityCheck.Kind = T.self == Double.self ? .fp64 : .fp32
     let bound = T.self == Double.self ? fp64Tolerance : fp32Tolerance
     outcome.checks.append(ParityCheck(kind: kind, what: "params", deviation: relativeDeviation(owned.params, reference.params), bound: bound))
+
+    // Regularization and clipping: the options must act on this run, and the
+    // library's reported norm (lastGradNorm after each step) must be the
+    // reference's norm before clipping.
+    let maxNorm = s[.maxGradNorm]
+    if maxNorm > 0 {
+        if reference.gradNorms.count != paritySteps || owned.gradNorms.count != paritySteps {
+            outcome.failures.append("grad norms recorded: \(reference.gradNorms.count) (reference), \(owned.gradNorms.count) (library)")
+        }
+        let clipped = reference.gradNorms.filter { $0 > maxNorm }.count
+        outcome.clippedSteps = clipped
+        if clipped == 0 {
+            outcome.failures.append("max_grad_norm \(maxNorm) never clips: the largest norm is \(reference.gradNorms.max() ?? .nan)")
+        }
+        outcome.checks.append(ParityCheck(kind: kind, what: "lastGradNorm",
+                                          deviation: relativeDeviation(owned.gradNorms, reference.gradNorms), bound: bound))
+        if T.self == Double.self {
+            // The summation order of the norm is not part of the formula: the
+            // row must not amplify a 1-ulp difference in the norm (the fp64
+            // analogue of the fp32-vs-fp64 check below).
+            let other = runReference(s, row.problem, steps: paritySteps, as: T.self, normSummation: .runningSum)
+            outcome.checks.append(ParityCheck(kind: .normSummation, what: "params, norm summed in one running sum",
+                                              deviation: relativeDeviation(other.params, reference.params),
+                                              bound: fp64Tolerance))
+        }
+    } else if !owned.gradNorms.isEmpty || !reference.gradNorms.isEmpty {
+        outcome.failures.append("grad norms recorded with max_grad_norm off")
+    }
+    if s[.clipValue] > 0 {
+        outcome.clampedSteps = reference.clampedSteps
+        if reference.clampedSteps == 0 {
+            outcome.failures.append("clip_value \(s[.clipValue]) never clamps")
+        }
+    }
+    if s[.l1] > 0 {
+        outcome.exactZeros = owned.params.filter { $0 == 0 }.count
+    }
     for k in reference.kinds {
         outcome.checks.append(ParityCheck(kind: kind, what: k.name,
                                           deviation: relativeDeviation(owned.states[k] ?? [], reference.states[k] ?? []),
@@ -241,6 +358,41 @@ struct ParityTests {
         }
     }
 
+    @Test("Adam with decoupled_weight_decay is AdamW, bit for bit")
+    func adamDecoupledIsAdamW() {
+        for problem in Problem.allCases {
+            for dtype in [DType.float64, .float32] {
+                let adam = optionCases.first { $0.algorithm == .adam && $0.label == "decoupled_weight_decay" }!
+                let adamw = optionCases.first { $0.algorithm == .adamw && $0.label == "defaults" }!
+                #expect(adam.lr == adamw.lr && adam.options[.weightDecay] == TorchDefaults.values(.adamw)[.weightDecay])
+                let a = ParityResults.shared.outcome(ParityCase(option: adam, problem: problem, dtype: dtype))
+                let w = ParityResults.shared.outcome(ParityCase(option: adamw, problem: problem, dtype: dtype))
+                #expect(a.finalParams == w.finalParams && !a.finalParams.isEmpty, "\(problem) \(dtype.name)")
+            }
+        }
+    }
+
+    @Test("the table runs each regularization option alone for every algorithm, and combinations")
+    func regularizationCoverage() {
+        let shared: [Hyperparameter] = [.decoupledWeightDecay, .l1, .maxGradNorm, .clipValue]
+        for algorithm in Algorithm.allCases {
+            for option in shared where algorithm.spec(option) != nil {
+                // Alone: no other shared option on, and nothing else but the
+                // weight_decay that decoupled_weight_decay needs to act.
+                let alone = optionCases.contains { c in
+                    c.algorithm == algorithm && (c.options[option] ?? 0) > 0
+                        && Set(c.options.keys).subtracting(option == .decoupledWeightDecay ? [.weightDecay] : []) == [option]
+                        && (option != .decoupledWeightDecay || (c.options[.weightDecay] ?? 0) > 0)
+                }
+                #expect(alone, "\(algorithm.name): no row with \(option.name) alone")
+            }
+            let combined = optionCases.filter { c in
+                c.algorithm == algorithm && shared.filter { (c.options[$0] ?? 0) > 0 }.count >= 2
+            }
+            #expect(!combined.isEmpty, "\(algorithm.name): no row combining regularization options")
+        }
+    }
+
     /// Prints the worst errors (SWIFTOPT_PARITY_VERBOSE=1: every row's).
     @Test("summary of the worst errors over the table")
     func summary() {
@@ -255,12 +407,34 @@ struct ParityTests {
         let ulp = Double(Float.ulpOfOne)
         if getenv("SWIFTOPT_PARITY_VERBOSE") != nil {
             for row in parityTable {
-                let line = ParityResults.shared.outcome(row).checks
-                    .map { "\($0.what)=\($0.deviation)" }.joined(separator: " ")
-                print("parity: \(row.testDescription): \(line)")
+                let outcome = ParityResults.shared.outcome(row)
+                let line = outcome.checks.map { "\($0.what)=\($0.deviation)" }.joined(separator: " ")
+                let note = outcome.regularizationNote
+                print("parity: \(row.testDescription): \(line)" + (note.isEmpty ? "" : " [\(note)]"))
             }
         }
         print("parity: \(parityTable.count) rows (\(optionCases.count) option cases x \(Problem.allCases.count) problems x 2 dtypes), \(paritySteps) steps each")
+        let regularizationRows = parityTable.filter { row in regularizationCases.contains { $0.label == row.option.label && $0.algorithm == row.option.algorithm } }
+        let clipped = regularizationRows.compactMap { ParityResults.shared.outcome($0).clippedSteps }
+        let clamped = regularizationRows.compactMap { ParityResults.shared.outcome($0).clampedSteps }
+        print("parity: \(regularizationRows.count) of them (\(regularizationCases.count) option cases) use regularization/clipping; "
+              + "max_grad_norm clips on \(clipped.min() ?? 0)...\(clipped.max() ?? 0) of \(paritySteps) steps "
+              + "(\(clipped.count) rows, lastGradNorm checked every step), clip_value clamps on "
+              + "\(clamped.min() ?? 0)...\(clamped.max() ?? 0) steps (\(clamped.count) rows)")
+        var worstRegularization: [ParityCheck.Kind: (Deviation, String)] = [:]
+        for row in regularizationRows {
+            for check in ParityResults.shared.outcome(row).checks
+            where check.deviation.error >= (worstRegularization[check.kind]?.0.error ?? -1) {
+                worstRegularization[check.kind] = (check.deviation, "\(row.testDescription): \(check.what)")
+            }
+        }
+        for (kind, name) in [(ParityCheck.Kind.fp64, "fp64 vs the fp64 reference"), (.fp32, "fp32 vs the fp32 reference"),
+                             (.fp32VsFp64, "fp32 vs the fp64 reference")] {
+            if let (d, at) = worstRegularization[kind] {
+                print("parity: regularization/clipping rows, worst \(name): \(d.error) "
+                      + (d.error == 0 ? "- bitwise equal in every row" : "at \(at)"))
+            }
+        }
         if let (d, at) = worst[.fp64] {
             print("parity: worst fp64 relative error vs the fp64 reference: \(d.error) (bound \(fp64Tolerance)) "
                   + (d.error == 0 ? "- bitwise equal in every row" : "at \(at)"))
@@ -273,6 +447,10 @@ struct ParityTests {
         if let (d, at) = worst[.fp32VsFp64] {
             print("parity: worst fp32 error vs the fp64 reference: \(d.error) relative (bound \(fp32VsFp64Tolerance)) at \(at): \(d)")
         }
-        #expect(worst.count == 3)
+        if let (d, at) = worst[.normSummation] {
+            print("parity: worst fp64 change from summing the norm's squares in one running sum instead of tensor by tensor: "
+                  + "\(d.error) relative (bound \(fp64Tolerance)) at \(at)")
+        }
+        #expect(worst.count == 4)
     }
 }

@@ -20,6 +20,28 @@ import SwiftOpt
 //   addcdiv(a, b, c, value) a + value * b / c     ((value * b) / c)
 //   lerp(a, b, w)           |w| < 0.5 ? a + w * (b - a) : b - (b - a) * (1 - w)
 // Plain loops, no fused multiply-add.
+//
+// swiftopt's regularization and clipping options (include/swiftopt.h, the
+// hyperparameter table and "Regularization and clipping"), written from
+// those formulas and from torch.nn.utils.clip_grad_norm_ / clip_grad_value_,
+// wrap every algorithm the same way (`Reference.step`):
+//   1. max_grad_norm = c > 0: total = ‖g‖₂ of the whole group's gradient
+//      (the concatenation of its tensors), squares summed in Double;
+//      coef = min(c / (total + 1e-6), 1) in Double, rounded to T once;
+//      g ← g · coef (torch: grads multiplied by the clamped coefficient).
+//      The formula leaves the summation order open. Like torch, which takes
+//      one norm per tensor and then the norm of those, the reference sums
+//      each tensor's squares and then adds the tensors' sums
+//      (`NormSummation.tensorByTensor`); `.runningSum`, one sum over the
+//      concatenation, rounds differently (1 ulp in the norm), and the parity
+//      test uses it to check that its rows do not amplify such a difference.
+//   2. clip_value = c > 0: g ← clamp(g, −c, c).
+//   3. decoupled weight decay (AdamW, or decoupled_weight_decay = 1 with
+//      weight_decay = λ): θ ← θ · (1 − γλ) before the update, and no coupled
+//      L2; otherwise the algorithm adds λθ to the (negated-for-maximize)
+//      gradient as torch does.
+//   4. the algorithm's update, as torch.
+//   5. l1 = λ₁ > 0: θ ← sign(θ) · max(|θ| − γλ₁, 0).
 
 /// A parameter dtype the tests run in.
 protocol TestScalar: BinaryFloatingPoint, Sendable {
@@ -53,13 +75,25 @@ enum TorchDefaults {
     }
 }
 
-/// An algorithm with hyperparameter values; unset ones take torch's defaults.
+/// swiftopt's regularization and clipping options, which torch.optim's
+/// constructors lack: all off by default (include/swiftopt.h's table). AdamW
+/// has no decoupled_weight_decay switch: it always decouples.
+enum SwiftoptOptionDefaults {
+    static func values(_ algorithm: Algorithm) -> [Hyperparameter: Double] {
+        var values: [Hyperparameter: Double] = [.l1: 0, .maxGradNorm: 0, .clipValue: 0]
+        if algorithm != .adamw { values[.decoupledWeightDecay] = 0 }
+        return values
+    }
+}
+
+/// An algorithm with hyperparameter values; unset ones take torch's defaults
+/// (swiftopt's own options: off).
 struct Settings: Sendable {
     let algorithm: Algorithm
     var values: [Hyperparameter: Double]
 
     subscript(_ h: Hyperparameter) -> Double {
-        guard let value = values[h] ?? TorchDefaults.values(algorithm)[h] else {
+        guard let value = values[h] ?? TorchDefaults.values(algorithm)[h] ?? SwiftoptOptionDefaults.values(algorithm)[h] else {
             fatalError("\(algorithm.name) has no hyperparameter \(h.name)")
         }
         return value
@@ -118,16 +152,92 @@ struct ReferenceState<T: TestScalar>: Sendable {
     }
 }
 
+/// What one reference step measured.
+struct StepReport: Sendable {
+    /// The global L2 norm of the gradient before clipping; nil when
+    /// max_grad_norm is off.
+    var gradNorm: Double?
+    /// Whether clip_value changed at least one element.
+    var clamped = false
+}
+
+/// How the reference sums the squares of the gradient norm (see the file comment).
+enum NormSummation: Sendable {
+    /// Σ over tensors of (Σ over the tensor's elements), torch's structure.
+    case tensorByTensor
+    /// One running sum over the concatenation of the tensors.
+    case runningSum
+}
+
 enum Reference {
-    /// One optimizer step of `param` given `grad`, as torch.optim does it.
-    static func step<T: TestScalar>(_ h: Settings, _ param: inout [T], _ grad: [T], _ state: inout ReferenceState<T>) {
-        switch h.algorithm {
-        case .sgd: sgd(h, &param, grad, &state)
-        case .adagrad: adagrad(h, &param, grad, &state)
-        case .rmsprop: rmsprop(h, &param, grad, &state)
-        case .adam: adam(h, &param, grad, &state, decoupled: false)
-        case .adamw: adam(h, &param, grad, &state, decoupled: true)
+    /// Whether weight decay is decoupled: AdamW always, the others with
+    /// decoupled_weight_decay = 1.
+    static func decouples(_ h: Settings) -> Bool {
+        h.algorithm == .adamw || h[.decoupledWeightDecay] != 0
+    }
+
+    /// One optimizer step of `param` given `grad`: clipping, decoupled weight
+    /// decay, the algorithm as torch.optim does it, the L1 proximal step (see
+    /// the file comment). `param` and `grad` hold all of the group's tensors,
+    /// concatenated; `tensors` are their ranges (default: one tensor).
+    @discardableResult
+    static func step<T: TestScalar>(_ h: Settings, _ param: inout [T], _ grad: [T], _ state: inout ReferenceState<T>,
+                                    tensors: [Range<Int>]? = nil,
+                                    normSummation: NormSummation = .tensorByTensor) -> StepReport {
+        var report = StepReport()
+        var g = grad
+        let maxNorm = h[.maxGradNorm]
+        if maxNorm > 0 {
+            // clip_grad_norm_: total_norm, clip_coef = max_norm / (total_norm + 1e-6),
+            // clamped to 1, grads multiplied by it.
+            var squares = 0.0
+            switch normSummation {
+            case .tensorByTensor:
+                for range in tensors ?? [grad.indices] {
+                    var tensorSquares = 0.0
+                    for x in grad[range] { tensorSquares += Double(x) * Double(x) }
+                    squares += tensorSquares
+                }
+            case .runningSum:
+                for x in grad { squares += Double(x) * Double(x) }
+            }
+            let total = squares.squareRoot()
+            let coefficient = T(min(maxNorm / (total + 1e-6), 1))
+            for i in g.indices { g[i] = g[i] * coefficient }
+            report.gradNorm = total
         }
+        let clipValue = h[.clipValue]
+        if clipValue > 0 {
+            // clip_grad_value_: grad.clamp_(min=-clip_value, max=clip_value)
+            let c = T(clipValue)
+            for i in g.indices {
+                let clamped = g[i] > c ? c : (g[i] < -c ? -c : g[i])
+                if clamped != g[i] { report.clamped = true }
+                g[i] = clamped
+            }
+        }
+        let decoupled = decouples(h)
+        let lr = h[.lr], wd = h[.weightDecay]
+        if decoupled && wd != 0 {
+            let factor = T(1 - lr * wd)
+            for i in param.indices { param[i] = param[i] * factor }   // param.mul_(1 - lr * weight_decay)
+        }
+        switch h.algorithm {
+        case .sgd: sgd(h, &param, g, &state, coupledDecay: !decoupled)
+        case .adagrad: adagrad(h, &param, g, &state, coupledDecay: !decoupled)
+        case .rmsprop: rmsprop(h, &param, g, &state, coupledDecay: !decoupled)
+        case .adam, .adamw: adam(h, &param, g, &state, coupledDecay: !decoupled)
+        }
+        let l1 = h[.l1]
+        if l1 > 0 {
+            // θ ← sign(θ) · max(|θ| − lr · l1, 0)
+            let threshold = T(lr * l1)
+            for i in param.indices {
+                let shrunk = max(abs(param[i]) - threshold, 0)
+                param[i] = param[i] < 0 ? -shrunk : shrunk
+            }
+        }
+        return report
     }
 
     /// torch.lerp's element formula (ATen `lerp`), in T.
@@ -147,9 +257,9 @@ enum Reference {
     }
 
     // _single_tensor_sgd
-    static func sgd<T: TestScalar>(_ h: Settings, _ p: inout [T], _ grad: [T], _ st: inout ReferenceState<T>) {
+    static func sgd<T: TestScalar>(_ h: Settings, _ p: inout [T], _ grad: [T], _ st: inout ReferenceState<T>, coupledDecay: Bool) {
         let momentum = h[.momentum], dampening = h[.dampening]
-        var g = effectiveGradient(h, p, grad, coupledDecay: true)
+        var g = effectiveGradient(h, p, grad, coupledDecay: coupledDecay)
         if momentum != 0 {
             if var buf = st.momentumBuffer {
                 // buf.mul_(momentum).add_(grad, alpha=1 - dampening)
@@ -176,10 +286,10 @@ enum Reference {
     }
 
     // _single_tensor_adagrad
-    static func adagrad<T: TestScalar>(_ h: Settings, _ p: inout [T], _ grad: [T], _ st: inout ReferenceState<T>) {
+    static func adagrad<T: TestScalar>(_ h: Settings, _ p: inout [T], _ grad: [T], _ st: inout ReferenceState<T>, coupledDecay: Bool) {
         st.step += 1
         let step = Double(st.step)
-        let g = effectiveGradient(h, p, grad, coupledDecay: true)
+        let g = effectiveGradient(h, p, grad, coupledDecay: coupledDecay)
         let clr = h[.lr] / (1 + (step - 1) * h[.lrDecay])
         let eps = T(h[.eps]), negClr = T(-clr)
         for i in p.indices {
@@ -190,9 +300,9 @@ enum Reference {
     }
 
     // _single_tensor_rmsprop
-    static func rmsprop<T: TestScalar>(_ h: Settings, _ p: inout [T], _ grad: [T], _ st: inout ReferenceState<T>) {
+    static func rmsprop<T: TestScalar>(_ h: Settings, _ p: inout [T], _ grad: [T], _ st: inout ReferenceState<T>, coupledDecay: Bool) {
         st.step += 1
-        let g = effectiveGradient(h, p, grad, coupledDecay: true)
+        let g = effectiveGradient(h, p, grad, coupledDecay: coupledDecay)
         let alpha = T(h[.alpha]), oneMinusAlpha = T(1 - h[.alpha]), eps = T(h[.eps])
         let centered = h[.centered] != 0, momentum = h[.momentum]
         let negLr = T(-h[.lr]), mu = T(momentum)
@@ -219,15 +329,12 @@ enum Reference {
         }
     }
 
-    // _single_tensor_adam (decoupled: AdamW)
-    static func adam<T: TestScalar>(_ h: Settings, _ p: inout [T], _ grad: [T], _ st: inout ReferenceState<T>, decoupled: Bool) {
-        let lr = h[.lr], beta1 = h[.beta1], beta2 = h[.beta2], wd = h[.weightDecay]
-        let g = effectiveGradient(h, p, grad, coupledDecay: !decoupled)
+    // _single_tensor_adam; AdamW's decoupled decay, param.mul_(1 - lr * weight_decay),
+    // is applied by `step` before this update.
+    static func adam<T: TestScalar>(_ h: Settings, _ p: inout [T], _ grad: [T], _ st: inout ReferenceState<T>, coupledDecay: Bool) {
+        let lr = h[.lr], beta1 = h[.beta1], beta2 = h[.beta2]
+        let g = effectiveGradient(h, p, grad, coupledDecay: coupledDecay)
         st.step += 1
-        if decoupled && wd != 0 {
-            let factor = T(1 - lr * wd)
-            for i in p.indices { p[i] = p[i] * factor }        // param.mul_(1 - lr * weight_decay)
-        }
         let step = Double(st.step)
         let biasCorrection1 = 1 - pow(beta1, step)             // Python floats
         let biasCorrection2 = 1 - pow(beta2, step)
