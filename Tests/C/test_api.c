@@ -134,8 +134,9 @@ static void test_names_round_trip(void) {
 
     static const char *const hps[] = {
         NULL, "lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize", "lr_decay",
-        "initial_accumulator_value", "eps", "alpha", "centered", "beta1", "beta2", "amsgrad"};
-    for (int32_t h = 1; h <= 14; h++) {
+        "initial_accumulator_value", "eps", "alpha", "centered", "beta1", "beta2", "amsgrad",
+        "decoupled_weight_decay", "l1", "max_grad_norm", "clip_value"};
+    for (int32_t h = 1; h <= 18; h++) {
         const char *name = swiftopt_hyperparameter_name(h);
         CHECKF(name != NULL && strcmp(name, hps[h]) == 0, "hyperparameter %d is named %s", (int)h,
                name ? name : "(null)");
@@ -167,19 +168,27 @@ typedef struct {
 
 #define INF INFINITY
 #define BOOL_ROW(hp) {hp, 0, 0, 1, SWIFTOPT_HP_FLAG_BOOLEAN}
+/* The regularization and clipping options every algorithm ends with. */
+#define COMMON_ROWS                                                                           \
+    {SWIFTOPT_HP_L1, 0, 0, INF, 0},                                                           \
+    {SWIFTOPT_HP_MAX_GRAD_NORM, 0, 0, INF, 0},                                                \
+    {SWIFTOPT_HP_CLIP_VALUE, 0, 0, INF, 0}
 
 /* Order: the SWIFTOPT_ALGORITHM_* comments (torch's constructor order). */
 static const hp_row sgd_table[] = {
     {SWIFTOPT_HP_LR, 1e-3, 0, INF, 0},          {SWIFTOPT_HP_MOMENTUM, 0, 0, INF, 0},
     {SWIFTOPT_HP_DAMPENING, 0, 0, 1, 0},        {SWIFTOPT_HP_WEIGHT_DECAY, 0, 0, INF, 0},
-    BOOL_ROW(SWIFTOPT_HP_NESTEROV),             BOOL_ROW(SWIFTOPT_HP_MAXIMIZE)};
+    BOOL_ROW(SWIFTOPT_HP_NESTEROV),             BOOL_ROW(SWIFTOPT_HP_MAXIMIZE),
+    BOOL_ROW(SWIFTOPT_HP_DECOUPLED_WEIGHT_DECAY), COMMON_ROWS};
 static const hp_row adagrad_table[] = {
     {SWIFTOPT_HP_LR, 1e-2, 0, INF, 0},
     {SWIFTOPT_HP_LR_DECAY, 0, 0, INF, 0},
     {SWIFTOPT_HP_WEIGHT_DECAY, 0, 0, INF, 0},
     {SWIFTOPT_HP_INITIAL_ACCUMULATOR_VALUE, 0, 0, INF, 0},
     {SWIFTOPT_HP_EPS, 1e-10, 0, INF, SWIFTOPT_HP_FLAG_MIN_EXCLUSIVE},
-    BOOL_ROW(SWIFTOPT_HP_MAXIMIZE)};
+    BOOL_ROW(SWIFTOPT_HP_MAXIMIZE),
+    BOOL_ROW(SWIFTOPT_HP_DECOUPLED_WEIGHT_DECAY),
+    COMMON_ROWS};
 static const hp_row rmsprop_table[] = {
     {SWIFTOPT_HP_LR, 1e-2, 0, INF, 0},
     {SWIFTOPT_HP_ALPHA, 0.99, 0, 1, 0},
@@ -187,7 +196,9 @@ static const hp_row rmsprop_table[] = {
     {SWIFTOPT_HP_WEIGHT_DECAY, 0, 0, INF, 0},
     {SWIFTOPT_HP_MOMENTUM, 0, 0, INF, 0},
     BOOL_ROW(SWIFTOPT_HP_CENTERED),
-    BOOL_ROW(SWIFTOPT_HP_MAXIMIZE)};
+    BOOL_ROW(SWIFTOPT_HP_MAXIMIZE),
+    BOOL_ROW(SWIFTOPT_HP_DECOUPLED_WEIGHT_DECAY),
+    COMMON_ROWS};
 static const hp_row adam_table[] = {
     {SWIFTOPT_HP_LR, 1e-3, 0, INF, 0},
     {SWIFTOPT_HP_BETA1, 0.9, 0, 1, SWIFTOPT_HP_FLAG_MAX_EXCLUSIVE},
@@ -195,7 +206,9 @@ static const hp_row adam_table[] = {
     {SWIFTOPT_HP_EPS, 1e-8, 0, INF, SWIFTOPT_HP_FLAG_MIN_EXCLUSIVE},
     {SWIFTOPT_HP_WEIGHT_DECAY, 0, 0, INF, 0},
     BOOL_ROW(SWIFTOPT_HP_AMSGRAD),
-    BOOL_ROW(SWIFTOPT_HP_MAXIMIZE)};
+    BOOL_ROW(SWIFTOPT_HP_MAXIMIZE),
+    BOOL_ROW(SWIFTOPT_HP_DECOUPLED_WEIGHT_DECAY),
+    COMMON_ROWS};
 static const hp_row adamw_table[] = {
     {SWIFTOPT_HP_LR, 1e-3, 0, INF, 0},
     {SWIFTOPT_HP_BETA1, 0.9, 0, 1, SWIFTOPT_HP_FLAG_MAX_EXCLUSIVE},
@@ -203,17 +216,18 @@ static const hp_row adamw_table[] = {
     {SWIFTOPT_HP_EPS, 1e-8, 0, INF, SWIFTOPT_HP_FLAG_MIN_EXCLUSIVE},
     {SWIFTOPT_HP_WEIGHT_DECAY, 1e-2, 0, INF, 0},
     BOOL_ROW(SWIFTOPT_HP_AMSGRAD),
-    BOOL_ROW(SWIFTOPT_HP_MAXIMIZE)};
+    BOOL_ROW(SWIFTOPT_HP_MAXIMIZE),
+    COMMON_ROWS};
 
 static const struct {
     const hp_row *rows;
     int n;
 } tables[6] = {{NULL, 0},
-               {sgd_table, 6},
-               {adagrad_table, 6},
-               {rmsprop_table, 7},
-               {adam_table, 7},
-               {adamw_table, 7}};
+               {sgd_table, 10},
+               {adagrad_table, 10},
+               {rmsprop_table, 11},
+               {adam_table, 11},
+               {adamw_table, 10}};
 
 static void test_hyperparameter_tables(void) {
     for (int32_t a = 1; a <= 5; a++) {
@@ -225,7 +239,7 @@ static void test_hyperparameter_tables(void) {
         CHECKF(count == n, "%s has %lld hyperparameters, the header lists %d",
                swiftopt_algorithm_name(a), (long long)count, n);
         /* an exact-size buffer works too */
-        int32_t exact[8];
+        int32_t exact[16];
         int64_t count2 = -1;
         CHECK_OK(swiftopt_algorithm_hyperparameters(a, exact, n, &count2));
         CHECK(count2 == n && memcmp(exact, hps, (size_t)n * sizeof *hps) == 0);
