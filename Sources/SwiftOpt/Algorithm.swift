@@ -1,7 +1,7 @@
 /// An optimization algorithm, with torch.optim's semantics.
 ///
 /// Raw values are the C codes `SWIFTOPT_ALGORITHM_*`.
-public enum Algorithm: Int32, Sendable, CaseIterable {
+public enum Algorithm: Int32, NamedCase {
     /// Stochastic gradient descent with optional momentum, dampening, Nesterov
     /// momentum and coupled weight decay (`torch.optim.SGD`).
     ///
@@ -41,13 +41,7 @@ public enum Algorithm: Int32, Sendable, CaseIterable {
     }
 
     /// Looks an algorithm up by name, ignoring ASCII case ("Adam", "adamw", "SGD").
-    public init?(name: String) {
-        let lowered = String(name.unicodeScalars.map { scalar -> Character in
-            ("A"..."Z").contains(scalar) ? Character(Unicode.Scalar(scalar.value + 32)!) : Character(scalar)
-        })
-        guard let found = Algorithm.allCases.first(where: { $0.name == lowered }) else { return nil }
-        self = found
-    }
+    public init?(name: String) { self.init(nameIgnoringCase: name) }
 
     /// The hyperparameters this algorithm uses, in their documented order.
     public var hyperparameters: [Hyperparameter] {

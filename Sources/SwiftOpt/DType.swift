@@ -1,7 +1,7 @@
 /// The element type of parameters, gradients and state tensors.
 ///
 /// Raw values are the C codes `SWIFTOPT_DTYPE_*`.
-public enum DType: Int32, Sendable, CaseIterable {
+public enum DType: Int32, NamedCase {
     /// IEEE-754 binary32 (`Float`); C `SWIFTOPT_DTYPE_FLOAT32`.
     case float32 = 1
     /// IEEE-754 binary64 (`Double`); C `SWIFTOPT_DTYPE_FLOAT64`.

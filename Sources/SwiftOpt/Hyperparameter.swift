@@ -2,7 +2,7 @@
 /// torch's `betas` tuple is split into `beta1` and `beta2`.
 ///
 /// Raw values are the C codes `SWIFTOPT_HP_*`.
-public enum Hyperparameter: Int32, Sendable, CaseIterable {
+public enum Hyperparameter: Int32, NamedCase {
     case lr = 1
     case momentum = 2
     case dampening = 3
@@ -53,11 +53,6 @@ public enum Hyperparameter: Int32, Sendable, CaseIterable {
         }
     }
 
-    /// Looks a hyperparameter up by its exact name.
-    public init?(name: String) {
-        guard let found = Hyperparameter.allCases.first(where: { $0.name == name }) else { return nil }
-        self = found
-    }
 }
 
 /// The default value and the bounds of one hyperparameter of one algorithm.

@@ -2,7 +2,7 @@
 /// torch.nn.functional's `reduction` argument.
 ///
 /// Raw values are the C codes `SWIFTOPT_REDUCTION_*`.
-public enum Reduction: Int32, Sendable, CaseIterable {
+public enum Reduction: Int32, NamedCase {
     /// One loss per element (per sample for cross_entropy and nll_loss).
     /// The gradient is that of the sum of those losses (torch's convention
     /// for a backward pass through `loss.sum()`, or with a gradient of ones).

@@ -3,7 +3,7 @@
 /// two that torch lacks.
 ///
 /// Raw values are the C codes `SWIFTOPT_SCHEDULE_*`.
-public enum ScheduleKind: Int32, Sendable, CaseIterable {
+public enum ScheduleKind: Int32, NamedCase {
     /// η_t = η₀.
     case constant = 1
     /// η_t = η₀ · factor for t < total_iters, η₀ afterwards.
@@ -66,14 +66,7 @@ public enum ScheduleKind: Int32, Sendable, CaseIterable {
     }
 
     /// Looks a kind up by its name, ignoring ASCII case ("StepLR", "steplr").
-    public init?(name: String) {
-        func lowered(_ s: String) -> [UInt8] {
-            s.utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }
-        }
-        let key = lowered(name)
-        guard let found = ScheduleKind.allCases.first(where: { lowered($0.name) == key }) else { return nil }
-        self = found
-    }
+    public init?(name: String) { self.init(nameIgnoringCase: name) }
 
     /// Whether the kind uses milestones (MultiStepLR, SequentialLR).
     public var usesMilestones: Bool { self == .multiStepLR || self == .sequentialLR }

@@ -4,7 +4,7 @@
 /// small integer codes.
 ///
 /// Raw values are the C codes `SWIFTOPT_SCHEDULE_PARAM_*`.
-public enum ScheduleParameter: Int32, Sendable, CaseIterable {
+public enum ScheduleParameter: Int32, NamedCase {
     case factor = 1
     case totalIters = 2
     case startFactor = 3
@@ -78,11 +78,6 @@ public enum ScheduleParameter: Int32, Sendable, CaseIterable {
         }
     }
 
-    /// Looks a parameter up by its exact name.
-    public init?(name: String) {
-        guard let found = ScheduleParameter.allCases.first(where: { $0.name == name }) else { return nil }
-        self = found
-    }
 }
 
 /// The default and bounds of one parameter of one schedule kind.

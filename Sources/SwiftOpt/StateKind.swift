@@ -1,7 +1,7 @@
 /// A per-parameter state tensor, named as in torch's optimizer `state`.
 ///
 /// Raw values are the C codes `SWIFTOPT_STATE_*`.
-public enum StateKind: Int32, Sendable, CaseIterable {
+public enum StateKind: Int32, NamedCase {
     /// SGD and RMSprop with momentum > 0.
     case momentumBuffer = 1
     /// Adagrad's sum of squared gradients.
@@ -31,9 +31,4 @@ public enum StateKind: Int32, Sendable, CaseIterable {
         }
     }
 
-    /// Looks a state kind up by its exact torch name.
-    public init?(name: String) {
-        guard let found = StateKind.allCases.first(where: { $0.name == name }) else { return nil }
-        self = found
-    }
 }

@@ -19,7 +19,7 @@ public func swiftopt_optimizer_grad_norm(_ optimizer: OpaquePointer?, _ group: I
 private func gradientList(_ dtypeCode: Int32, _ nTensors: Int64, _ grads: UnsafePointer<UnsafeMutableRawPointer?>?,
                           _ counts: UnsafePointer<Int64>?)
     throws -> (DType, UnsafeBufferPointer<UnsafeMutableRawPointer?>, UnsafeBufferPointer<Int64>) {
-    let type = try dtype(dtypeCode)
+    let type = try DType.decode(dtypeCode)
     guard nTensors > 0 else {
         throw ABIError(SWIFTOPT_ERROR_INVALID_ARGUMENT, "n_tensors must be > 0, got \(nTensors)")
     }

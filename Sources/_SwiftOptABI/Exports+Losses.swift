@@ -29,8 +29,8 @@ public func swiftopt_mse_loss(_ dtypeCode: Int32, _ count: Int64, _ input: Unsaf
                               _ target: UnsafeRawPointer?, _ reductionCode: Int32,
                               _ outLoss: UnsafeMutableRawPointer?, _ outGrad: UnsafeMutableRawPointer?) -> Int32 {
     guarded("swiftopt_mse_loss") {
-        try mseLoss(dtype: try dtype(dtypeCode), count: int(count), input: try required(input, "input"),
-                    target: try required(target, "target"), reduction: try reduction(reductionCode),
+        try mseLoss(dtype: try DType.decode(dtypeCode), count: int(count), input: try required(input, "input"),
+                    target: try required(target, "target"), reduction: try Reduction.decode(reductionCode),
                     loss: try required(outLoss, "out_loss"), grad: outGrad)
     }
 }
@@ -40,8 +40,8 @@ public func swiftopt_l1_loss(_ dtypeCode: Int32, _ count: Int64, _ input: Unsafe
                              _ target: UnsafeRawPointer?, _ reductionCode: Int32,
                              _ outLoss: UnsafeMutableRawPointer?, _ outGrad: UnsafeMutableRawPointer?) -> Int32 {
     guarded("swiftopt_l1_loss") {
-        try l1Loss(dtype: try dtype(dtypeCode), count: int(count), input: try required(input, "input"),
-                   target: try required(target, "target"), reduction: try reduction(reductionCode),
+        try l1Loss(dtype: try DType.decode(dtypeCode), count: int(count), input: try required(input, "input"),
+                   target: try required(target, "target"), reduction: try Reduction.decode(reductionCode),
                    loss: try required(outLoss, "out_loss"), grad: outGrad)
     }
 }
@@ -51,8 +51,8 @@ public func swiftopt_huber_loss(_ dtypeCode: Int32, _ count: Int64, _ input: Uns
                                 _ target: UnsafeRawPointer?, _ delta: Double, _ reductionCode: Int32,
                                 _ outLoss: UnsafeMutableRawPointer?, _ outGrad: UnsafeMutableRawPointer?) -> Int32 {
     guarded("swiftopt_huber_loss") {
-        try huberLoss(dtype: try dtype(dtypeCode), count: int(count), input: try required(input, "input"),
-                      target: try required(target, "target"), delta: delta, reduction: try reduction(reductionCode),
+        try huberLoss(dtype: try DType.decode(dtypeCode), count: int(count), input: try required(input, "input"),
+                      target: try required(target, "target"), delta: delta, reduction: try Reduction.decode(reductionCode),
                       loss: try required(outLoss, "out_loss"), grad: outGrad)
     }
 }
@@ -62,8 +62,8 @@ public func swiftopt_smooth_l1_loss(_ dtypeCode: Int32, _ count: Int64, _ input:
                                     _ target: UnsafeRawPointer?, _ beta: Double, _ reductionCode: Int32,
                                     _ outLoss: UnsafeMutableRawPointer?, _ outGrad: UnsafeMutableRawPointer?) -> Int32 {
     guarded("swiftopt_smooth_l1_loss") {
-        try smoothL1Loss(dtype: try dtype(dtypeCode), count: int(count), input: try required(input, "input"),
-                         target: try required(target, "target"), beta: beta, reduction: try reduction(reductionCode),
+        try smoothL1Loss(dtype: try DType.decode(dtypeCode), count: int(count), input: try required(input, "input"),
+                         target: try required(target, "target"), beta: beta, reduction: try Reduction.decode(reductionCode),
                          loss: try required(outLoss, "out_loss"), grad: outGrad)
     }
 }
@@ -73,8 +73,8 @@ public func swiftopt_hinge_loss(_ dtypeCode: Int32, _ count: Int64, _ input: Uns
                                 _ target: UnsafeRawPointer?, _ reductionCode: Int32,
                                 _ outLoss: UnsafeMutableRawPointer?, _ outGrad: UnsafeMutableRawPointer?) -> Int32 {
     guarded("swiftopt_hinge_loss") {
-        try hingeLoss(dtype: try dtype(dtypeCode), count: int(count), input: try required(input, "input"),
-                      target: try required(target, "target"), reduction: try reduction(reductionCode),
+        try hingeLoss(dtype: try DType.decode(dtypeCode), count: int(count), input: try required(input, "input"),
+                      target: try required(target, "target"), reduction: try Reduction.decode(reductionCode),
                       loss: try required(outLoss, "out_loss"), grad: outGrad)
     }
 }
@@ -87,9 +87,9 @@ public func swiftopt_binary_cross_entropy_with_logits(_ dtypeCode: Int32, _ n: I
                                                       _ outGrad: UnsafeMutableRawPointer?) -> Int32 {
     guarded("swiftopt_binary_cross_entropy_with_logits") {
         try binaryCrossEntropyWithLogits(
-            dtype: try dtype(dtypeCode), samples: int(n), classes: int(c), input: try required(input, "input"),
+            dtype: try DType.decode(dtypeCode), samples: int(n), classes: int(c), input: try required(input, "input"),
             target: try required(target, "target"), weight: weight, posWeight: posWeight,
-            reduction: try reduction(reductionCode), loss: try required(outLoss, "out_loss"), grad: outGrad)
+            reduction: try Reduction.decode(reductionCode), loss: try required(outLoss, "out_loss"), grad: outGrad)
     }
 }
 
@@ -102,9 +102,9 @@ public func swiftopt_cross_entropy(_ dtypeCode: Int32, _ n: Int64, _ c: Int64, _
                                    _ outLoss: UnsafeMutableRawPointer?, _ outGrad: UnsafeMutableRawPointer?) -> Int32 {
     guarded("swiftopt_cross_entropy") {
         try crossEntropy(
-            dtype: try dtype(dtypeCode), samples: int(n), classes: int(c), input: try required(input, "input"),
+            dtype: try DType.decode(dtypeCode), samples: int(n), classes: int(c), input: try required(input, "input"),
             target: try required(target, "target"), weight: weight, ignoreIndex: ignoreIndex,
-            labelSmoothing: labelSmoothing, reduction: try reduction(reductionCode),
+            labelSmoothing: labelSmoothing, reduction: try Reduction.decode(reductionCode),
             loss: try required(outLoss, "out_loss"), grad: outGrad)
     }
 }
@@ -117,9 +117,9 @@ public func swiftopt_cross_entropy_probs(_ dtypeCode: Int32, _ n: Int64, _ c: In
                                          _ outGrad: UnsafeMutableRawPointer?) -> Int32 {
     guarded("swiftopt_cross_entropy_probs") {
         try crossEntropy(
-            dtype: try dtype(dtypeCode), samples: int(n), classes: int(c), input: try required(input, "input"),
+            dtype: try DType.decode(dtypeCode), samples: int(n), classes: int(c), input: try required(input, "input"),
             targetProbabilities: try required(target, "target"), weight: weight, labelSmoothing: labelSmoothing,
-            reduction: try reduction(reductionCode), loss: try required(outLoss, "out_loss"), grad: outGrad)
+            reduction: try Reduction.decode(reductionCode), loss: try required(outLoss, "out_loss"), grad: outGrad)
     }
 }
 
@@ -130,9 +130,9 @@ public func swiftopt_nll_loss(_ dtypeCode: Int32, _ n: Int64, _ c: Int64, _ inpu
                               _ outGrad: UnsafeMutableRawPointer?) -> Int32 {
     guarded("swiftopt_nll_loss") {
         try nllLoss(
-            dtype: try dtype(dtypeCode), samples: int(n), classes: int(c), input: try required(input, "input"),
+            dtype: try DType.decode(dtypeCode), samples: int(n), classes: int(c), input: try required(input, "input"),
             target: try required(target, "target"), weight: weight, ignoreIndex: ignoreIndex,
-            reduction: try reduction(reductionCode), loss: try required(outLoss, "out_loss"), grad: outGrad)
+            reduction: try Reduction.decode(reductionCode), loss: try required(outLoss, "out_loss"), grad: outGrad)
     }
 }
 
@@ -143,7 +143,7 @@ public func swiftopt_l1_penalty(_ dtypeCode: Int32, _ count: Int64, _ params: Un
                                 _ outValue: UnsafeMutablePointer<Double>?, _ grad: UnsafeMutableRawPointer?) -> Int32 {
     guarded("swiftopt_l1_penalty") {
         let out = try required(outValue, "out_value")
-        out.pointee = try l1Penalty(dtype: try dtype(dtypeCode), count: int(count),
+        out.pointee = try l1Penalty(dtype: try DType.decode(dtypeCode), count: int(count),
                                     params: try required(params, "params"), lambda: lambda, grad: grad)
     }
 }
@@ -153,7 +153,7 @@ public func swiftopt_l2_penalty(_ dtypeCode: Int32, _ count: Int64, _ params: Un
                                 _ outValue: UnsafeMutablePointer<Double>?, _ grad: UnsafeMutableRawPointer?) -> Int32 {
     guarded("swiftopt_l2_penalty") {
         let out = try required(outValue, "out_value")
-        out.pointee = try l2Penalty(dtype: try dtype(dtypeCode), count: int(count),
+        out.pointee = try l2Penalty(dtype: try DType.decode(dtypeCode), count: int(count),
                                     params: try required(params, "params"), lambda: lambda, grad: grad)
     }
 }
@@ -165,7 +165,7 @@ public func swiftopt_elastic_net_penalty(_ dtypeCode: Int32, _ count: Int64, _ p
                                          _ grad: UnsafeMutableRawPointer?) -> Int32 {
     guarded("swiftopt_elastic_net_penalty") {
         let out = try required(outValue, "out_value")
-        out.pointee = try elasticNetPenalty(dtype: try dtype(dtypeCode), count: int(count),
+        out.pointee = try elasticNetPenalty(dtype: try DType.decode(dtypeCode), count: int(count),
                                             params: try required(params, "params"), l1Lambda: l1Lambda,
                                             l2Lambda: l2Lambda, grad: grad)
     }

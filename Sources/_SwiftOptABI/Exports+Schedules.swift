@@ -7,23 +7,6 @@ import SwiftOpt
 
 // MARK: Codes and names
 
-func scheduleKind(_ code: Int32) throws -> ScheduleKind {
-    guard let value = ScheduleKind(rawValue: code) else {
-        throw ABIError(SWIFTOPT_ERROR_UNKNOWN_ALGORITHM, "unknown schedule kind code \(code)")
-    }
-    return value
-}
-
-func scheduleParameter(_ code: Int32) throws -> ScheduleParameter {
-    guard let value = ScheduleParameter(rawValue: code) else {
-        throw ABIError(SWIFTOPT_ERROR_UNKNOWN_HYPERPARAMETER, "unknown schedule parameter code \(code)")
-    }
-    return value
-}
-
-let scheduleKindNames = CNames(ScheduleKind.allCases.map { ($0.rawValue, $0.name) })
-let scheduleParameterNames = CNames(ScheduleParameter.allCases.map { ($0.rawValue, $0.name) })
-
 @c @implementation
 public func swiftopt_schedule_kind_name(_ kind: Int32) -> UnsafePointer<CChar>? {
     scheduleKindNames[kind]
@@ -33,13 +16,7 @@ public func swiftopt_schedule_kind_name(_ kind: Int32) -> UnsafePointer<CChar>? 
 public func swiftopt_schedule_kind_from_name(_ name: UnsafePointer<CChar>?,
                                              _ outKind: UnsafeMutablePointer<Int32>?) -> Int32 {
     guarded("swiftopt_schedule_kind_from_name") {
-        let text = try requiredString(name, "name")
-        let out = try required(outKind, "out_kind")
-        guard let found = ScheduleKind(name: text) else {
-            throw ABIError(SWIFTOPT_ERROR_UNKNOWN_ALGORITHM, "unknown schedule kind \"\(text)\" "
-                           + "(known: \(ScheduleKind.allCases.map(\.name).joined(separator: ", ")))")
-        }
-        out.pointee = found.rawValue
+        try ScheduleKind.lookup(name, into: outKind, "out_kind")
     }
 }
 
@@ -52,12 +29,7 @@ public func swiftopt_schedule_param_name(_ param: Int32) -> UnsafePointer<CChar>
 public func swiftopt_schedule_param_from_name(_ name: UnsafePointer<CChar>?,
                                               _ outParam: UnsafeMutablePointer<Int32>?) -> Int32 {
     guarded("swiftopt_schedule_param_from_name") {
-        let text = try requiredString(name, "name")
-        let out = try required(outParam, "out_param")
-        guard let found = ScheduleParameter(name: text) else {
-            throw ABIError(SWIFTOPT_ERROR_UNKNOWN_HYPERPARAMETER, "unknown schedule parameter \"\(text)\"")
-        }
-        out.pointee = found.rawValue
+        try ScheduleParameter.lookup(name, into: outParam, "out_param")
     }
 }
 
@@ -65,7 +37,7 @@ public func swiftopt_schedule_param_from_name(_ name: UnsafePointer<CChar>?,
 public func swiftopt_schedule_kind_params(_ kindCode: Int32, _ outParams: UnsafeMutablePointer<Int32>?,
                                           _ capacity: Int64, _ outCount: UnsafeMutablePointer<Int64>?) -> Int32 {
     guarded("swiftopt_schedule_kind_params") {
-        let kind = try scheduleKind(kindCode)
+        let kind = try ScheduleKind.decode(kindCode)
         try writeList(kind.specs.map(\.parameter.rawValue), outParams, capacity, outCount)
     }
 }
@@ -77,8 +49,8 @@ public func swiftopt_schedule_param_info(_ kindCode: Int32, _ paramCode: Int32,
                                          _ outMax: UnsafeMutablePointer<Double>?,
                                          _ outFlags: UnsafeMutablePointer<UInt32>?) -> Int32 {
     guarded("swiftopt_schedule_param_info") {
-        let kind = try scheduleKind(kindCode)
-        let param = try scheduleParameter(paramCode)
+        let kind = try ScheduleKind.decode(kindCode)
+        let param = try ScheduleParameter.decode(paramCode)
         guard let spec = kind.spec(param) else {
             throw ABIError(SWIFTOPT_ERROR_UNKNOWN_HYPERPARAMETER, "\(kind.name) has no parameter \(param.name)")
         }
@@ -102,7 +74,7 @@ public func swiftopt_schedule_create(_ kindCode: Int32,
                                      _ outSchedule: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     guarded("swiftopt_schedule_create") {
         let out = try required(outSchedule, "out_schedule")
-        let kind = try scheduleKind(kindCode)
+        let kind = try ScheduleKind.decode(kindCode)
         out.pointee = HandleTable.shared.insert(ScheduleBox(Schedule(kind: kind)))
     }
 }
@@ -132,7 +104,7 @@ public func swiftopt_schedule_kind(_ schedule: OpaquePointer?, _ outKind: Unsafe
 public func swiftopt_schedule_set_param(_ schedule: OpaquePointer?, _ paramCode: Int32, _ value: Double) -> Int32 {
     guarded("swiftopt_schedule_set_param") {
         try withSchedule(schedule) { s in
-            try s.set(try scheduleParameter(paramCode), value)
+            try s.set(try ScheduleParameter.decode(paramCode), value)
         }
     }
 }
@@ -143,7 +115,7 @@ public func swiftopt_schedule_get_param(_ schedule: OpaquePointer?, _ paramCode:
     guarded("swiftopt_schedule_get_param") {
         try withSchedule(schedule) { s in
             let out = try required(outValue, "out_value")
-            out.pointee = try s.parameter(try scheduleParameter(paramCode)) ?? .nan
+            out.pointee = try s.parameter(try ScheduleParameter.decode(paramCode)) ?? .nan
         }
     }
 }

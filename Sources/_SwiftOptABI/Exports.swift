@@ -41,13 +41,7 @@ public func swiftopt_algorithm_name(_ algorithm: Int32) -> UnsafePointer<CChar>?
 public func swiftopt_algorithm_from_name(_ name: UnsafePointer<CChar>?,
                                          _ outAlgorithm: UnsafeMutablePointer<Int32>?) -> Int32 {
     guarded("swiftopt_algorithm_from_name") {
-        let text = try requiredString(name, "name")
-        let out = try required(outAlgorithm, "out_algorithm")
-        guard let found = Algorithm(name: text) else {
-            throw ABIError(SWIFTOPT_ERROR_UNKNOWN_ALGORITHM, "unknown algorithm \"\(text)\" "
-                           + "(known: \(Algorithm.allCases.map(\.name).joined(separator: ", ")))")
-        }
-        out.pointee = found.rawValue
+        try Algorithm.lookup(name, into: outAlgorithm, "out_algorithm")
     }
 }
 
@@ -60,12 +54,7 @@ public func swiftopt_hyperparameter_name(_ hyperparameter: Int32) -> UnsafePoint
 public func swiftopt_hyperparameter_from_name(_ name: UnsafePointer<CChar>?,
                                               _ outHyperparameter: UnsafeMutablePointer<Int32>?) -> Int32 {
     guarded("swiftopt_hyperparameter_from_name") {
-        let text = try requiredString(name, "name")
-        let out = try required(outHyperparameter, "out_hyperparameter")
-        guard let found = Hyperparameter(name: text) else {
-            throw ABIError(SWIFTOPT_ERROR_UNKNOWN_HYPERPARAMETER, "unknown hyperparameter \"\(text)\"")
-        }
-        out.pointee = found.rawValue
+        try Hyperparameter.lookup(name, into: outHyperparameter, "out_hyperparameter")
     }
 }
 
@@ -80,7 +69,7 @@ public func swiftopt_algorithm_hyperparameters(_ algorithmCode: Int32,
                                                _ capacity: Int64,
                                                _ outCount: UnsafeMutablePointer<Int64>?) -> Int32 {
     guarded("swiftopt_algorithm_hyperparameters") {
-        let algo = try algorithm(algorithmCode)
+        let algo = try Algorithm.decode(algorithmCode)
         try writeList(algo.hyperparameters.map(\.rawValue), outHyperparameters, capacity, outCount)
     }
 }
@@ -92,8 +81,8 @@ public func swiftopt_algorithm_hyperparameter_info(_ algorithmCode: Int32, _ hyp
                                                    _ outMax: UnsafeMutablePointer<Double>?,
                                                    _ outFlags: UnsafeMutablePointer<UInt32>?) -> Int32 {
     guarded("swiftopt_algorithm_hyperparameter_info") {
-        let algo = try algorithm(algorithmCode)
-        let hp = try hyperparameter(hyperparameterCode)
+        let algo = try Algorithm.decode(algorithmCode)
+        let hp = try Hyperparameter.decode(hyperparameterCode)
         guard let spec = algo.spec(hp) else {
             throw ABIError(SWIFTOPT_ERROR_UNKNOWN_HYPERPARAMETER, "\(algo.name) has no hyperparameter \(hp.name)")
         }
@@ -115,7 +104,7 @@ public func swiftopt_optimizer_create(_ algorithmCode: Int32,
                                       _ outOptimizer: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     guarded("swiftopt_optimizer_create") {
         let out = try required(outOptimizer, "out_optimizer")
-        let algo = try algorithm(algorithmCode)
+        let algo = try Algorithm.decode(algorithmCode)
         out.pointee = HandleTable.shared.insert(OptimizerBox(Optimizer(algorithm: algo)))
     }
 }
@@ -171,7 +160,7 @@ public func swiftopt_optimizer_set_hyperparameter(_ optimizer: OpaquePointer?, _
                                                   _ hyperparameterCode: Int32, _ value: Double) -> Int32 {
     guarded("swiftopt_optimizer_set_hyperparameter") {
         try withOptimizer(optimizer) { opt in
-            try opt.set(try hyperparameter(hyperparameterCode), value, group: int(group))
+            try opt.set(try Hyperparameter.decode(hyperparameterCode), value, group: int(group))
         }
     }
 }
@@ -183,7 +172,7 @@ public func swiftopt_optimizer_get_hyperparameter(_ optimizer: OpaquePointer?, _
     guarded("swiftopt_optimizer_get_hyperparameter") {
         try withOptimizer(optimizer) { opt in
             let out = try required(outValue, "out_value")
-            out.pointee = try opt.value(try hyperparameter(hyperparameterCode), group: int(group))
+            out.pointee = try opt.value(try Hyperparameter.decode(hyperparameterCode), group: int(group))
         }
     }
 }
@@ -208,7 +197,7 @@ public func swiftopt_optimizer_add_param(_ optimizer: OpaquePointer?, _ group: I
     guarded("swiftopt_optimizer_add_param") {
         try withOptimizer(optimizer) { opt in
             guard let data else { throw ABIError.null("data") }
-            let type = try dtype(dtypeCode)
+            let type = try DType.decode(dtypeCode)
             let index = try opt.addParam(data, count: int(count), dtype: type, group: int(group))
             outParam?.pointee = Int64(index)
         }
@@ -260,7 +249,7 @@ public func swiftopt_optimizer_get_state(_ optimizer: OpaquePointer?, _ param: I
     guarded("swiftopt_optimizer_get_state") {
         try withOptimizer(optimizer) { opt in
             guard let out else { throw ABIError.null("out") }
-            try opt.getState(try stateKind(state), param: int(param), into: out, count: int(count))
+            try opt.getState(try StateKind.decode(state), param: int(param), into: out, count: int(count))
         }
     }
 }
@@ -271,7 +260,7 @@ public func swiftopt_optimizer_set_state(_ optimizer: OpaquePointer?, _ param: I
     guarded("swiftopt_optimizer_set_state") {
         try withOptimizer(optimizer) { opt in
             guard let values else { throw ABIError.null("values") }
-            try opt.setState(try stateKind(state), param: int(param), from: values, count: int(count))
+            try opt.setState(try StateKind.decode(state), param: int(param), from: values, count: int(count))
         }
     }
 }
@@ -309,7 +298,7 @@ public func swiftopt_optimizer_step_tensors(_ optimizer: OpaquePointer?, _ group
                                             _ steps: UnsafeMutablePointer<Int64>?) -> Int32 {
     guarded("swiftopt_optimizer_step_tensors") {
         try withOptimizer(optimizer) { opt in
-            let type = try dtype(dtypeCode)
+            let type = try DType.decode(dtypeCode)
             guard nTensors > 0 else {
                 throw ABIError(SWIFTOPT_ERROR_INVALID_ARGUMENT, "n_tensors must be > 0, got \(nTensors)")
             }

@@ -19,39 +19,68 @@ func requiredString(_ pointer: UnsafePointer<CChar>?, _ name: String) throws -> 
     return String(cString: pointer)
 }
 
-func algorithm(_ code: Int32) throws -> Algorithm {
-    guard let value = Algorithm(rawValue: code) else {
-        throw ABIError(SWIFTOPT_ERROR_UNKNOWN_ALGORITHM, "unknown algorithm code \(code)")
-    }
-    return value
+/// A core enum whose raw values are the codes of one C enum.
+protocol CEnum: NamedCase, RawRepresentable where RawValue == Int32 {
+    /// What it is called in messages ("algorithm", "dtype").
+    static var what: String { get }
+    /// The status of an unknown code or name.
+    static var unknownStatus: Int { get }
 }
 
-func hyperparameter(_ code: Int32) throws -> Hyperparameter {
-    guard let value = Hyperparameter(rawValue: code) else {
-        throw ABIError(SWIFTOPT_ERROR_UNKNOWN_HYPERPARAMETER, "unknown hyperparameter code \(code)")
+extension CEnum {
+    /// The case of a C code; an unknown code throws `unknownStatus` with a
+    /// message listing the valid codes.
+    static func decode(_ code: Int32) throws -> Self {
+        guard let value = Self(rawValue: code) else {
+            let known = allCases.map { "\($0.name) = \($0.rawValue)" }.joined(separator: ", ")
+            throw ABIError(unknownStatus, "unknown \(what) code \(code) (\(known))")
+        }
+        return value
     }
-    return value
+
+    /// A `*_from_name` entry point: finds the case named `name` and stores
+    /// its code in `out`.
+    static func lookup(_ name: UnsafePointer<CChar>?, into out: UnsafeMutablePointer<Int32>?, _ outName: String) throws {
+        let text = try requiredString(name, "name")
+        let destination = try required(out, outName)
+        guard let found = Self(name: text) else {
+            throw ABIError(unknownStatus, "unknown \(what) \"\(text)\" "
+                           + "(known: \(allCases.map(\.name).joined(separator: ", ")))")
+        }
+        destination.pointee = found.rawValue
+    }
+
+    /// Static NUL-terminated copies of every case's name, by code.
+    static func cNames() -> CNames<Int32> { CNames(allCases.map { ($0.rawValue, $0.name) }) }
 }
 
-func dtype(_ code: Int32) throws -> DType {
-    guard let value = DType(rawValue: code) else {
-        throw ABIError(SWIFTOPT_ERROR_DTYPE_MISMATCH, "unknown dtype code \(code) (float32 = 1, float64 = 2)")
-    }
-    return value
+extension Algorithm: CEnum {
+    static let what = "algorithm"
+    static let unknownStatus = SWIFTOPT_ERROR_UNKNOWN_ALGORITHM
 }
-
-func reduction(_ code: Int32) throws -> Reduction {
-    guard let value = Reduction(rawValue: code) else {
-        throw ABIError(SWIFTOPT_ERROR_INVALID_ARGUMENT, "unknown reduction code \(code) (none = 1, mean = 2, sum = 3)")
-    }
-    return value
+extension Hyperparameter: CEnum {
+    static let what = "hyperparameter"
+    static let unknownStatus = SWIFTOPT_ERROR_UNKNOWN_HYPERPARAMETER
 }
-
-func stateKind(_ code: Int32) throws -> StateKind {
-    guard let value = StateKind(rawValue: code) else {
-        throw ABIError(SWIFTOPT_ERROR_UNKNOWN_STATE, "unknown state code \(code)")
-    }
-    return value
+extension DType: CEnum {
+    static let what = "dtype"
+    static let unknownStatus = SWIFTOPT_ERROR_DTYPE_MISMATCH
+}
+extension Reduction: CEnum {
+    static let what = "reduction"
+    static let unknownStatus = SWIFTOPT_ERROR_INVALID_ARGUMENT
+}
+extension StateKind: CEnum {
+    static let what = "state"
+    static let unknownStatus = SWIFTOPT_ERROR_UNKNOWN_STATE
+}
+extension ScheduleKind: CEnum {
+    static let what = "schedule kind"
+    static let unknownStatus = SWIFTOPT_ERROR_UNKNOWN_ALGORITHM
+}
+extension ScheduleParameter: CEnum {
+    static let what = "schedule parameter"
+    static let unknownStatus = SWIFTOPT_ERROR_UNKNOWN_HYPERPARAMETER
 }
 
 /// A 64-bit index or count from C as a Swift Int (exact on 64-bit targets;
@@ -88,7 +117,9 @@ struct CNames<Key: Hashable & Sendable>: @unchecked Sendable {
     subscript(_ key: Key) -> UnsafePointer<CChar>? { names[key] }
 }
 
-let algorithmNames = CNames(Algorithm.allCases.map { ($0.rawValue, $0.name) })
-let hyperparameterNames = CNames(Hyperparameter.allCases.map { ($0.rawValue, $0.name) })
-let stateNames = CNames(StateKind.allCases.map { ($0.rawValue, $0.name) })
+let algorithmNames = Algorithm.cNames()
+let hyperparameterNames = Hyperparameter.cNames()
+let stateNames = StateKind.cNames()
+let scheduleKindNames = ScheduleKind.cNames()
+let scheduleParameterNames = ScheduleParameter.cNames()
 let versionString = CNames([(0, Version.string)])
