@@ -86,32 +86,15 @@ public struct HyperparameterSpec: Sendable, Equatable {
 
     /// Throws `.outOfBounds` unless `value` is finite and within the bounds.
     public func validate(_ value: Double) throws {
-        let name = hyperparameter.name
-        guard value.isFinite else {
-            throw OptimizerError(.outOfBounds, "\(name) must be finite, got \(value)")
-        }
-        if isBoolean {
-            guard value == 0 || value == 1 else {
-                throw OptimizerError(.outOfBounds, "\(name) is a boolean and must be 0 or 1, got \(value)")
-            }
-            return
-        }
-        let lowOK = lowerExclusive ? value > lowerBound : value >= lowerBound
-        let highOK = upperExclusive ? value < upperBound : value <= upperBound
-        guard lowOK && highOK else {
-            throw OptimizerError(.outOfBounds, "\(name) must be in \(interval), got \(value)")
-        }
+        try bounds.validate(value, name: hyperparameter.name)
     }
 
     /// The bounds as an interval, e.g. "[0, 1)" or "(0, inf)".
-    public var interval: String {
-        func text(_ x: Double) -> String {
-            if x == .infinity { return "inf" }
-            if x == x.rounded() && abs(x) < 1e15 { return String(Int64(x)) }
-            return "\(x)"
-        }
-        return (lowerExclusive ? "(" : "[") + text(lowerBound) + ", " + text(upperBound)
-            + (upperExclusive || upperBound == .infinity ? ")" : "]")
+    public var interval: String { bounds.interval }
+
+    private var bounds: Bounds {
+        Bounds(lower: lowerBound, upper: upperBound, lowerExclusive: lowerExclusive,
+               upperExclusive: upperExclusive, boolean: isBoolean)
     }
 
     // torch.optim's defaults (torch 2.x), then the options every algorithm shares.
