@@ -1,9 +1,12 @@
 # swiftopt — build, examples and tests.
 #
-#   make demo     the main job: build the library and train the bundled demo
-#   make test     every test: Swift, C (plain, ASan+UBSan, valgrind), exports, Python
+#   make demo     the main job: build the library, then train the demo models
+#                 (examples/demo.py: linear regression and a digits classifier)
+#   make test     every test: Swift, C (plain, ASan+UBSan, valgrind), exports,
+#                 examples, Python (numpy references and torch parity)
 #   make lib      the release library: .build/release/libswiftopt.so
 #   make examples the C examples, in build/
+#   make demo-c   the C example: linear regression with SGD, momentum and Adam
 #
 # Nothing here needs root except the apt-get fallback for valgrind.
 
@@ -20,7 +23,7 @@ C_STD      := -std=c11 -pedantic
 CXX_STD    := -std=c++17 -pedantic
 LINK       := -L$(LIB_DIR) -lswiftopt -Wl,-rpath,$(abspath $(LIB_DIR)) -lm
 
-.PHONY: all lib examples demo test test-swift test-c test-exports clean
+.PHONY: all lib examples demo demo-c test test-swift test-c test-exports test-examples clean
 .DEFAULT_GOAL := all
 
 all: lib examples
@@ -45,8 +48,15 @@ $(BUILD)/%: examples/%.c include/swiftopt.h $(LIB) | $(BUILD)
 
 examples: $(EXAMPLES)
 
-demo: $(BUILD)/linear_regression
+demo-c: $(BUILD)/linear_regression
 	$(BUILD)/linear_regression examples/data/linear.csv
+
+# The C example must converge to the least-squares fit it prints.
+test-examples: $(BUILD)/linear_regression
+	@$(BUILD)/linear_regression examples/data/linear.csv | awk '/^fitted/ { n++; \
+	  w = $$4; b = $$7; lw = $$15; lb = $$18; \
+	  if ((w - lw) ^ 2 > 1e-4 || (b - lb) ^ 2 > 1e-4) { print "not converged: " $$0; bad = 1 } } \
+	  END { if (n != 3 || bad) exit 1; print "examples: linear_regression converged (" n " optimizers)" }'
 
 # ---- tests ---------------------------------------------------------------------
 
@@ -56,7 +66,18 @@ test-swift:
 include Tests/C/c-tests.mk
 -include bindings/python/python.mk
 
-test: test-swift test-c test-exports $(PYTHON_TEST_TARGETS)
+# The demo needs only numpy: a virtual environment lighter than the tests'.
+DEMO_STAMP := .venv/.swiftopt-demo-deps
+
+$(DEMO_STAMP):
+	$(PYTHON) -m venv .venv
+	.venv/bin/python -m pip install --quiet numpy
+	touch $@
+
+demo: $(LIB) $(DEMO_STAMP)
+	SWIFTOPT_LIBRARY=$(abspath $(LIB)) PYTHONPATH=bindings/python .venv/bin/python examples/demo.py
+
+test: test-swift test-c test-exports test-examples $(PYTHON_TEST_TARGETS)
 	@echo "all test suites passed"
 
 clean:
