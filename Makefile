@@ -4,6 +4,7 @@
 #   make test     every test: Swift, C (plain, ASan+UBSan, valgrind), exports, Python
 #   make lib      the release library: .build/release/libswiftopt.so
 #   make examples the C examples, in build/
+#   make bench    the benchmark suite (benchmarks/bench.py): table + build/bench.json
 #
 # Nothing here needs root except the apt-get fallback for valgrind.
 
@@ -20,7 +21,7 @@ C_STD      := -std=c11 -pedantic
 CXX_STD    := -std=c++17 -pedantic
 LINK       := -L$(LIB_DIR) -lswiftopt -Wl,-rpath,$(abspath $(LIB_DIR)) -lm
 
-.PHONY: all lib examples demo test test-swift test-c test-exports clean
+.PHONY: all lib examples demo bench test test-swift test-c test-exports clean
 .DEFAULT_GOAL := all
 
 all: lib examples
@@ -47,6 +48,16 @@ examples: $(EXAMPLES)
 
 demo: $(BUILD)/linear_regression
 	$(BUILD)/linear_regression examples/data/linear.csv
+
+# ---- benchmarks ----------------------------------------------------------------
+
+# Uses the repository's .venv when there is one (numpy required; torch and
+# DeepSpeed are compared against when they import). BENCH_ARGS: e.g. --quick.
+BENCH_PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,$(PYTHON))
+BENCH_ARGS   ?=
+
+bench: $(LIB) | $(BUILD)
+	$(BENCH_PYTHON) benchmarks/bench.py --lib $(LIB) --json $(BUILD)/bench.json $(BENCH_ARGS)
 
 # ---- tests ---------------------------------------------------------------------
 
