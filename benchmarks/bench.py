@@ -138,8 +138,16 @@ def deepspeed_step(alg, hps, params, grads):
 
 
 def probe_step(params, grads):
-    """STREAM-style a += s*b, one pass over memory: numpy in cache-sized
-    blocks (the temporary s*b stays in L1/L2); the caller's thread only."""
+    """STREAM-style a += s*b, one pass over memory: torch's add_ (vectorised,
+    on torch's threads, set to the row's count) when torch imports, else numpy
+    in cache-sized blocks (the temporary s*b stays in cache; one thread)."""
+    if torch is not None:
+        pairs = [(torch.from_numpy(p), torch.from_numpy(g)) for p, g in zip(params, grads)]
+
+        def run_torch():
+            for p, g in pairs:
+                p.add_(g, alpha=1e-9)
+        return run_torch
     block = 16384
     tmp = np.empty(block, dtype=params[0].dtype)
     s = params[0].dtype.type(1e-9)

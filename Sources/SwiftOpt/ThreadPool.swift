@@ -15,7 +15,7 @@ import _SwiftOptSupport
 /// stepping on another thread) runs its items itself. Nothing is allocated
 /// per job.
 final class ThreadPool: @unchecked Sendable {
-    nonisolated(unsafe) static let shared = ThreadPool(size: defaultSize())
+    static let shared = ThreadPool(size: defaultSize())
 
     /// A job: called with the job's context and an item index.
     typealias Body = @convention(c) (UnsafeMutableRawPointer, Int) -> Void
