@@ -7,6 +7,7 @@
 #   make lib      the release library: .build/release/libswiftopt.so
 #   make examples the C examples, in build/
 #   make demo-c   the C example: linear regression with SGD, momentum and Adam
+#   make bench    the benchmark suite (benchmarks/bench.py): table + build/bench.json
 #
 # Nothing here needs root except the apt-get fallback for valgrind.
 
@@ -23,7 +24,7 @@ C_STD      := -std=c11 -pedantic
 CXX_STD    := -std=c++17 -pedantic
 LINK       := -L$(LIB_DIR) -lswiftopt -Wl,-rpath,$(abspath $(LIB_DIR)) -lm
 
-.PHONY: all lib examples demo demo-c test test-swift test-c test-exports test-examples clean
+.PHONY: all lib examples demo demo-c bench test test-swift test-c test-exports test-examples clean
 .DEFAULT_GOAL := all
 
 all: lib examples
@@ -57,6 +58,16 @@ test-examples: $(BUILD)/linear_regression
 	  w = $$4; b = $$7; lw = $$15; lb = $$18; \
 	  if ((w - lw) ^ 2 > 1e-4 || (b - lb) ^ 2 > 1e-4) { print "not converged: " $$0; bad = 1 } } \
 	  END { if (n != 3 || bad) exit 1; print "examples: linear_regression converged (" n " optimizers)" }'
+
+# ---- benchmarks ----------------------------------------------------------------
+
+# Uses the repository's .venv when there is one (numpy required; torch and
+# DeepSpeed are compared against when they import). BENCH_ARGS: e.g. --quick.
+BENCH_PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,$(PYTHON))
+BENCH_ARGS   ?=
+
+bench: $(LIB) | $(BUILD)
+	$(BENCH_PYTHON) benchmarks/bench.py --lib $(LIB) --json $(BUILD)/bench.json $(BENCH_ARGS)
 
 # ---- tests ---------------------------------------------------------------------
 

@@ -162,6 +162,72 @@ const char *swiftopt_status_name(int32_t status);
 size_t swiftopt_last_error_message(char *buffer, size_t capacity);
 
 /* ------------------------------------------------------------------------ */
+/* Runtime: CPU level and threads                                           */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The library carries its update kernels compiled for several CPU levels and
+ * runs the best one the CPU supports, chosen once when first needed. The
+ * environment variable SWIFTOPT_CPU_LEVEL ("baseline", "x86-64-v3" or
+ * "avx2", "x86-64-v4" or "avx512"), read at that moment, or
+ * swiftopt_set_cpu_level() selects a lower one. Every level gives the same
+ * results bit for bit (no FMA contraction): the level changes only speed.
+ *
+ * Steps run on a persistent, process-wide thread pool: the tensors of one
+ * step are spread over its threads, a large tensor is split in chunks, and a
+ * small step stays on the calling thread. Its size (the calling thread
+ * included) is SWIFTOPT_NUM_THREADS, read when the pool is first used, else
+ * the number of online cores; swiftopt_set_num_threads() changes it. Results
+ * are bit-identical whatever the number of threads. One step uses the pool
+ * at a time: a step that finds it busy runs on its own thread.
+ *
+ * The setters are process-wide: call them between steps, not while another
+ * thread is inside the library.
+ */
+
+/** CPU levels. Values are fixed and never renumbered. */
+enum {
+    /** The architecture's baseline (x86-64: SSE2; every other architecture). */
+    SWIFTOPT_CPU_LEVEL_BASELINE = 1,
+    /** x86-64-v3: AVX2, FMA, BMI2; 256-bit vectors. */
+    SWIFTOPT_CPU_LEVEL_X86_64_V3 = 2,
+    /** x86-64-v4: AVX-512 F/BW/DQ/VL; 512-bit vectors. */
+    SWIFTOPT_CPU_LEVEL_X86_64_V4 = 3
+};
+
+/** Returns the level the kernels run at (SWIFTOPT_CPU_LEVEL_*). Never fails. */
+int32_t swiftopt_cpu_level(void);
+
+/** Returns the best level this CPU supports (SWIFTOPT_CPU_LEVEL_*). Never fails. */
+int32_t swiftopt_cpu_level_supported(void);
+
+/**
+ * Runs the kernels at `level`; 0 restores the default (SWIFTOPT_CPU_LEVEL if
+ * it names a supported level, else the best supported one).
+ * Errors: INVALID_ARGUMENT for an unknown level or one above
+ * swiftopt_cpu_level_supported(); the level is then unchanged.
+ */
+int32_t swiftopt_set_cpu_level(int32_t level);
+
+/**
+ * Returns the static name of a level: "baseline", "x86-64-v3", "x86-64-v4";
+ * NULL for an unknown code. Never fails; do not free.
+ */
+const char *swiftopt_cpu_level_name(int32_t level);
+
+/** Returns the number of threads a step may use, the calling thread included. Never fails. */
+int32_t swiftopt_num_threads(void);
+
+/**
+ * Sets the number of threads a step may use, the calling thread included;
+ * 0 restores the default (SWIFTOPT_NUM_THREADS, else the number of online
+ * cores). Waits for a step in progress on the pool, then stops the old
+ * workers; new ones start on the next step that needs them.
+ * Errors: OUT_OF_BOUNDS outside [0, 1024]; the size is then unchanged.
+ */
+int32_t swiftopt_set_num_threads(int32_t count);
+
+/* ------------------------------------------------------------------------ */
 /* Algorithms, dtypes, hyperparameters and state tensors                    */
 /* ------------------------------------------------------------------------ */
 

@@ -1,3 +1,5 @@
+import _SwiftOptSupport
+
 /// An optimizer: one algorithm, its parameter groups, and the parameters it
 /// steps with library-owned state.
 ///
@@ -31,6 +33,8 @@ public final class Optimizer {
     /// Per group: the clip coefficient of the step in progress (scratch,
     /// allocated with the group so that steps allocate nothing).
     private var clipScales: [Double?]
+    /// The step's tensor updates, in buffers reused from step to step.
+    private let work = StepWork()
 
     /// A registered parameter and its library-owned state.
     private final class Parameter {
@@ -168,21 +172,24 @@ public final class Optimizer {
                 }
             }
         }
+        work.removeAll()
         for (i, grad) in grads.enumerated() {
             guard let grad else { continue }
             let param = params[i]
             let group = groups[param.group]
             let layout = StateLayout(group)
             let momentum = param.states[Int(StateKind.momentumBuffer.rawValue)]
-            let update = TensorUpdate(
-                param: param.data, grad: grad, count: param.count,
+            work.append(so_update(
+                group, param.dtype, param: param.data, grad: grad, count: param.count,
                 state: StatePointers(layout: layout) { kind, _ in param.states[Int(kind.rawValue)]?.pointer },
                 previousStep: param.step,
                 momentumInitialized: momentum?.initialized ?? false,
-                clipScale: clipScales[param.group])
-            Kernels.apply(group, param.dtype, update)
-            momentum?.initialized = true
-            param.step += 1
+                clipScale: clipScales[param.group]))
+        }
+        work.run()   // ThreadPool.swift
+        for (i, grad) in grads.enumerated() where grad != nil {
+            params[i].states[Int(StateKind.momentumBuffer.rawValue)]?.initialized = true
+            params[i].step += 1
         }
         advanceSchedules(group: nil)  // Optimizer+Schedule.swift
     }
@@ -272,15 +279,16 @@ public final class Optimizer {
             for i in 0..<n { add(grads[i]!, Int(counts[i]), dtype) }
         }
         let h = groups[group]
+        work.removeAll()
         for i in 0..<n {
-            let update = TensorUpdate(
-                param: params[i]!, grad: grads[i]!, count: Int(counts[i]),
+            work.append(so_update(
+                h, dtype, param: params[i]!, grad: grads[i]!, count: Int(counts[i]),
                 state: StatePointers(layout: layout) { _, slot in states[i * statesPerTensor + slot] },
                 previousStep: steps[i], momentumInitialized: steps[i] > 0,
-                clipScale: clipScales[group])
-            Kernels.apply(h, dtype, update)
-            steps[i] += 1
+                clipScale: clipScales[group]))
         }
+        work.run()   // ThreadPool.swift
+        for i in 0..<n { steps[i] += 1 }
         advanceSchedules(group: group)  // Optimizer+Schedule.swift
     }
 

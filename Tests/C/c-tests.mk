@@ -1,7 +1,8 @@
 # C tests of the public header and the release library (included by the top Makefile,
 # which defines CC, CXX, WARN, C_STD, CXX_STD, LINK, LIB and BUILD).
 #
-#   make test-c        C11 + C++17 tests: plain, ASan+UBSan, valgrind memcheck
+#   make test-c        C11 + C++17 tests: plain, ASan+UBSan, valgrind memcheck; no
+#                      allocation in steady-state steps (test_alloc)
 #   make test-exports  exported symbols == functions declared in the header; no Swift
 #                      runtime in ldd; prints the library's size, ldd and export count
 #
@@ -31,7 +32,7 @@ VALGRIND_FLAGS := --leak-check=full --show-leak-kinds=definite,indirect \
 C_TEST_PLAIN := $(addprefix $(C_TEST_BUILD)/plain/,$(C_TEST_NAMES) test_cxx)
 C_TEST_SAN   := $(addprefix $(C_TEST_BUILD)/san/,$(C_TEST_NAMES) test_cxx)
 
-.PHONY: test-c test-c-build test-c-plain test-c-san test-c-valgrind c-tests-valgrind-tool
+.PHONY: test-c test-c-alloc test-c-build test-c-plain test-c-san test-c-valgrind c-tests-valgrind-tool
 
 $(C_TEST_BUILD)/plain/%: $(C_TEST_DIR)/%.c $(C_TEST_HDRS) $(LIB)
 	@mkdir -p $(@D)
@@ -72,9 +73,17 @@ test-c-valgrind: $(C_TEST_PLAIN) | c-tests-valgrind-tool
 	@set -e; for t in $(C_TEST_PLAIN); do echo "== $$t (valgrind)"; \
 	  SWIFTOPT_TEST_QUICK=1 $(VALGRIND) $(VALGRIND_FLAGS) $$t; done
 
+# Allocation counting: test_alloc replaces malloc, so it runs plain only
+# (ASan and valgrind replace malloc themselves).
+C_TEST_ALLOC := $(C_TEST_BUILD)/plain/test_alloc
+
+test-c-alloc: $(C_TEST_ALLOC)
+	@echo "== $(C_TEST_ALLOC)"; $(C_TEST_ALLOC)
+
 # Sequential on purpose: valgrind and ASan runs are heavy on a 2-core machine.
 test-c: $(LIB)
 	@$(MAKE) --no-print-directory test-c-plain
+	@$(MAKE) --no-print-directory test-c-alloc
 	@$(MAKE) --no-print-directory test-c-san
 	@$(MAKE) --no-print-directory test-c-valgrind
 	@echo "C tests passed (plain, ASan+UBSan, valgrind)"

@@ -1,0 +1,1 @@
+../_SwiftOptKernelsBase/Kernels.swift
