@@ -116,7 +116,7 @@ def train_digits(epochs: int, batch: int, lr: float, seed: int) -> float:
     steps_per_epoch = -(-len(train) // batch)
     total = epochs * steps_per_epoch
     warmup = steps_per_epoch
-    opt = swiftopt.AdamW(model.params, lr=lr, weight_decay=1e-4, max_grad_norm=5.0)
+    opt = swiftopt.AdamW(model.params, lr=lr, weight_decay=1e-4, max_grad_norm=1.0)
     schedule = lr_scheduler.SequentialLR(
         opt,
         [lr_scheduler.LinearLR(opt, start_factor=0.1, total_iters=warmup),

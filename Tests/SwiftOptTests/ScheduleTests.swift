@@ -8,7 +8,7 @@ import Glibc
 // Learning-rate schedules: closed forms against formulas written here
 // independently, bad input, schedules attached to optimizer groups, and the
 // C entry points (handles of the wrong kind included). The comparison with
-// torch.optim.lr_scheduler itself is tools/schedule_parity.py.
+// torch.optim.lr_scheduler itself is bindings/python/tests/test_lr_scheduler.py.
 
 // MARK: Helpers
 

@@ -13,6 +13,9 @@ arrays and pass the gradients to ``step``::
     checkpoint = opt.state_dict()            # torch's structure and names
     opt.close()
 
+Losses with their gradients are in :mod:`swiftopt.losses` (torch.nn.functional's
+names); :func:`clip_grad_norm_` and :func:`clip_grad_value_` clip gradient arrays.
+
 Parameters are updated in place and never copied; every step is one native
 call for all tensors. Errors derive from :class:`SwiftOptError`.
 
@@ -46,6 +49,18 @@ from ._errors import (
 )
 from ._optim import SGD, Adagrad, Adam, AdamW, Optimizer, ParamGroup, RMSprop
 from . import _lib
+from .runtime import (
+    CPU_LEVELS,
+    cpu_level,
+    cpu_level_supported,
+    info,
+    num_threads,
+    set_cpu_level,
+    set_num_threads,
+)
+from . import losses  # losses.cross_entropy(logits, labels) -> (loss, grad), penalties
+from .clip import clip_grad_norm_, clip_grad_value_  # torch.nn.utils's, on gradient arrays
+from . import lr_scheduler  # torch.optim.lr_scheduler's classes: swiftopt.lr_scheduler.StepLR, ...
 
 #: The path of the loaded native library.
 library_path: str = _lib.library_path()
@@ -63,6 +78,17 @@ __all__ = [
     "RMSprop",
     "Adam",
     "AdamW",
+    "losses",
+    "clip_grad_norm_",
+    "clip_grad_value_",
+    "lr_scheduler",
+    "CPU_LEVELS",
+    "cpu_level",
+    "cpu_level_supported",
+    "set_cpu_level",
+    "num_threads",
+    "set_num_threads",
+    "info",
     "SwiftOptError",
     "NullPointerError",
     "InvalidHandleError",

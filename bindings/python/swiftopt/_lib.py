@@ -28,6 +28,10 @@ from ._version import __version__
 
 OK = 0
 
+CPU_LEVEL_BASELINE = 1
+CPU_LEVEL_X86_64_V3 = 2
+CPU_LEVEL_X86_64_V4 = 3
+
 DTYPE_FLOAT32 = 1
 DTYPE_FLOAT64 = 2
 
@@ -168,7 +172,10 @@ def error_for_status(lib: Any, status: int, function: str) -> SwiftOptError:
     if cls is None:
         name = lib.swiftopt_status_name(status).decode()
         return SwiftOptError(f"{function}: {name} ({status}): {message}")
-    return cls(f"{function}: {message}" if message else f"{function}: {cls.status_name}")
+    if not message:
+        return cls(f"{function}: {cls.status_name}")
+    # The library's messages already start with the function's name.
+    return cls(message if message.startswith(function + ":") else f"{function}: {message}")
 
 
 def _errcheck_for(lib: Any) -> Callable[..., int]:
@@ -195,6 +202,13 @@ SIGNATURES: "dict[str, Tuple[Any, list]]" = {
     # version
     "swiftopt_version_number": (c_uint32, []),
     "swiftopt_version_string": (c_char_p, []),
+    # runtime: CPU level and threads
+    "swiftopt_cpu_level": (c_int32, []),
+    "swiftopt_cpu_level_supported": (c_int32, []),
+    "swiftopt_set_cpu_level": (STATUS, [c_int32]),
+    "swiftopt_cpu_level_name": (c_char_p, [c_int32]),
+    "swiftopt_num_threads": (c_int32, []),
+    "swiftopt_set_num_threads": (STATUS, [c_int32]),
     # status codes and messages
     "swiftopt_status_name": (c_char_p, [c_int32]),
     "swiftopt_last_error_message": (c_size_t, [c_char_p, c_size_t]),

@@ -25,6 +25,7 @@ from ._errors import (
     ClosedError,
     DTypeMismatchError,
     IncompatibleOptionsError,
+    IndexOutOfRangeError,
     InternalError,
     InvalidArgumentError,
     NoParametersError,
@@ -56,14 +57,20 @@ _HYPERPARAMETER_CODES: Dict[str, Tuple[int, ...]] = {
     "centered": (_lib.HP_CENTERED,),
     "betas": (_lib.HP_BETA1, _lib.HP_BETA2),
     "amsgrad": (_lib.HP_AMSGRAD,),
+    "decoupled_weight_decay": (_lib.HP_DECOUPLED_WEIGHT_DECAY,),
+    "l1": (_lib.HP_L1,),
+    "max_grad_norm": (_lib.HP_MAX_GRAD_NORM,),
+    "clip_value": (_lib.HP_CLIP_VALUE,),
 }
 #: torch's implementation switches. swiftopt always runs its own fused kernel:
 #: foreach/fused are accepted and ignored; differentiable/capturable must be
-#: False; decoupled_weight_decay must match the class (Adam False, AdamW True).
-_SWITCH_KEYS = frozenset({"foreach", "fused", "differentiable", "capturable", "decoupled_weight_decay"})
-#: swiftopt's own hyperparameters (no torch.optim counterpart), not exposed by
-#: this torch-shaped API yet: naming one raises instead of being ignored.
-_NATIVE_ONLY_KEYS = frozenset({"l1", "max_grad_norm", "clip_value"})
+#: False. (AdamW's decoupled_weight_decay is also a switch: it must stay True.)
+_SWITCH_KEYS = frozenset({"foreach", "fused", "differentiable", "capturable"})
+#: swiftopt's regularization and clipping options, which torch.optim does not
+#: have: keyword-only constructor arguments of every optimizer (SGD, Adagrad
+#: and RMSprop also get decoupled_weight_decay, as torch's Adam has it), kept
+#: in param_groups after torch's keys. Their defaults (0, False) switch them off.
+_EXTRA_KEYS = ("l1", "max_grad_norm", "clip_value")
 _STATE_NAMES = {
     _lib.STATE_MOMENTUM_BUFFER: "momentum_buffer",
     _lib.STATE_SUM: "sum",
@@ -201,11 +208,6 @@ class _Native:
         return out.value
 
 
-def _native_only_message(key: str) -> str:
-    return (f"{key!r} is a libswiftopt option that torch.optim does not have; the Python binding does not "
-            "expose it yet (it would otherwise be silently ignored)")
-
-
 def _free_handle(value: Optional[int]) -> None:
     if value:
         try:
@@ -304,6 +306,31 @@ class Optimizer:
     Not instantiated directly: use :class:`SGD`, :class:`Adagrad`,
     :class:`RMSprop`, :class:`Adam` or :class:`AdamW`.
 
+    Besides torch's arguments every optimizer takes these keyword-only
+    options (libswiftopt's; all off by default). Like torch's they are keys
+    of ``param_groups`` (after torch's keys) and of ``state_dict()``, can be
+    set per group and changed between steps, and are validated by the
+    library (:class:`OutOfBoundsError` for a negative or non-finite value):
+
+    ``decoupled_weight_decay`` (not AdamW, which always decouples)
+        ``weight_decay`` shrinks the parameter, ``theta *= 1 - lr *
+        weight_decay``, before the update (AdamW's form) instead of adding
+        ``weight_decay * theta`` to the gradient (torch's coupled L2).
+    ``l1``
+        A proximal L1 step after the update, ``theta = sign(theta) *
+        max(|theta| - lr * l1, 0)``: weights reach exact zeros.
+    ``max_grad_norm``
+        When > 0, the gradients of all the group's parameters stepped in one
+        call are scaled by ``min(max_grad_norm / (norm + 1e-6), 1)``, where
+        ``norm`` is their global L2 norm: torch's ``clip_grad_norm_`` applied
+        per group inside the step. The gradient arrays are not modified.
+        :meth:`grad_norm` returns the norm before clipping.
+    ``clip_value``
+        When > 0, each gradient element is clamped to ``[-clip_value,
+        clip_value]`` (after norm clipping), as torch's ``clip_grad_value_``.
+
+    Order per element: clip, negate (maximize), coupled L2, update, L1.
+
     Attributes:
         param_groups: list of :class:`ParamGroup` dicts; changing a
             hyperparameter there applies from the next step.
@@ -393,12 +420,11 @@ class Optimizer:
         for key in ("differentiable", "capturable"):
             if key in self._keys and options.get(key):
                 raise InvalidArgumentError(f"{key}=True is a torch implementation mode that swiftopt does not support")
-        if "decoupled_weight_decay" in self._keys and "decoupled_weight_decay" in options:
-            expected = self._native_algorithm(self.defaults) == _lib.ALGORITHM_ADAMW
-            if bool(options["decoupled_weight_decay"]) != expected:
+        if self._algorithm == _lib.ALGORITHM_ADAMW and "decoupled_weight_decay" in options:
+            if options["decoupled_weight_decay"] != True:  # noqa: E712 (True, 1 or 1.0; not 0.5)
                 raise IncompatibleOptionsError(
-                    "decoupled_weight_decay must be the same in every group "
-                    f"(this optimizer runs {'AdamW' if expected else 'Adam'})"
+                    "AdamW always decouples weight decay (decoupled_weight_decay must stay True); "
+                    "use Adam for coupled L2, or Adam(..., decoupled_weight_decay=True) to switch per group"
                 )
 
     def _set_option(self, native: _Native, group: int, key: str, value: Any, old: Any = _MISS) -> None:
@@ -407,14 +433,12 @@ class Optimizer:
         if not isinstance(key, str):
             raise ArgumentTypeError(f"parameter group keys must be strings, got {key!r}")
         if key not in self._keys:
-            if key in _NATIVE_ONLY_KEYS:
-                raise UnknownHyperparameterError(_native_only_message(key))
             if key in _HYPERPARAMETER_CODES or key in _SWITCH_KEYS:
                 raise UnknownHyperparameterError(
                     f"{type(self).__name__} has no hyperparameter {key!r} (it has: {', '.join(self._keys)})"
                 )
             return  # a free-form key (e.g. a scheduler's initial_lr)
-        if key in _SWITCH_KEYS:
+        if key in _SWITCH_KEYS or (key == "decoupled_weight_decay" and self._algorithm == _lib.ALGORITHM_ADAMW):
             self._check_switches({key: value})
             return
         codes = _HYPERPARAMETER_CODES[key]
@@ -445,8 +469,6 @@ class Optimizer:
                 continue
             if not isinstance(key, str):
                 raise ArgumentTypeError(f"parameter group keys must be strings, got {key!r}")
-            if key in _NATIVE_ONLY_KEYS:
-                raise UnknownHyperparameterError(_native_only_message(key))
             if key in _HYPERPARAMETER_CODES or key in _SWITCH_KEYS:
                 raise UnknownHyperparameterError(
                     f"{type(self).__name__} has no hyperparameter {key!r} (it has: {', '.join(self._keys)})"
@@ -578,6 +600,22 @@ class Optimizer:
         self._step_native(native.handle, ptrs, n)
         if self._sgd_pending:
             self._note_sgd_step(grads)
+
+    def grad_norm(self, group: int = 0) -> float:
+        """The global L2 norm of group ``group``'s gradients before clipping,
+        as measured by its last step with ``max_grad_norm > 0`` (what
+        torch's ``clip_grad_norm_`` returns); NaN if no such step has run.
+        A non-finite norm means a gradient held NaN or infinity (the step
+        then scaled the gradients by NaN, as torch does by default).
+        ``group`` indexes ``param_groups``."""
+        native = self._live()
+        if isinstance(group, bool) or not isinstance(group, numbers.Integral):
+            raise ArgumentTypeError(f"group must be an int, got {type(group).__name__}")
+        if not -len(self.param_groups) <= group < len(self.param_groups):
+            raise IndexOutOfRangeError(f"group {group} out of range: the optimizer has {len(self.param_groups)} groups")
+        out = c_double()
+        _L.swiftopt_optimizer_grad_norm(native.handle, self.param_groups[group]._index, byref(out))
+        return out.value
 
     def _grad_pointer(self, i: int, g: Any) -> Optional[int]:
         cache = self._grad_cache
@@ -795,7 +833,8 @@ class SGD(Optimizer):
     """
 
     _algorithm = _lib.ALGORITHM_SGD
-    _keys = ("lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize", "foreach", "differentiable", "fused")
+    _keys = ("lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize", "foreach", "differentiable", "fused",
+             "decoupled_weight_decay") + _EXTRA_KEYS
 
     def __init__(
         self,
@@ -810,11 +849,17 @@ class SGD(Optimizer):
         foreach: Optional[bool] = None,
         differentiable: bool = False,
         fused: Optional[bool] = None,
+        decoupled_weight_decay: bool = False,
+        l1: float = 0.0,
+        max_grad_norm: float = 0.0,
+        clip_value: float = 0.0,
     ) -> None:
         super().__init__(
             params,
             dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov,
-                 maximize=maximize, foreach=foreach, differentiable=differentiable, fused=fused),
+                 maximize=maximize, foreach=foreach, differentiable=differentiable, fused=fused,
+                 decoupled_weight_decay=decoupled_weight_decay, l1=l1, max_grad_norm=max_grad_norm,
+                 clip_value=clip_value),
         )
 
 
@@ -843,7 +888,7 @@ class Adagrad(Optimizer):
 
     _algorithm = _lib.ALGORITHM_ADAGRAD
     _keys = ("lr", "lr_decay", "eps", "weight_decay", "initial_accumulator_value", "foreach", "maximize",
-             "differentiable", "fused")
+             "differentiable", "fused", "decoupled_weight_decay") + _EXTRA_KEYS
 
     def __init__(
         self,
@@ -858,12 +903,17 @@ class Adagrad(Optimizer):
         maximize: bool = False,
         differentiable: bool = False,
         fused: Optional[bool] = None,
+        decoupled_weight_decay: bool = False,
+        l1: float = 0.0,
+        max_grad_norm: float = 0.0,
+        clip_value: float = 0.0,
     ) -> None:
         super().__init__(
             params,
             dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                  initial_accumulator_value=initial_accumulator_value, foreach=foreach, maximize=maximize,
-                 differentiable=differentiable, fused=fused),
+                 differentiable=differentiable, fused=fused, decoupled_weight_decay=decoupled_weight_decay, l1=l1,
+                 max_grad_norm=max_grad_norm, clip_value=clip_value),
         )
 
 
@@ -897,7 +947,7 @@ class RMSprop(Optimizer):
 
     _algorithm = _lib.ALGORITHM_RMSPROP
     _keys = ("lr", "momentum", "alpha", "eps", "centered", "weight_decay", "capturable", "foreach", "maximize",
-             "differentiable")
+             "differentiable", "decoupled_weight_decay") + _EXTRA_KEYS
 
     def __init__(
         self,
@@ -912,16 +962,23 @@ class RMSprop(Optimizer):
         foreach: Optional[bool] = None,
         maximize: bool = False,
         differentiable: bool = False,
+        *,
+        decoupled_weight_decay: bool = False,
+        l1: float = 0.0,
+        max_grad_norm: float = 0.0,
+        clip_value: float = 0.0,
     ) -> None:
         super().__init__(
             params,
             dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered, weight_decay=weight_decay,
-                 capturable=capturable, foreach=foreach, maximize=maximize, differentiable=differentiable),
+                 capturable=capturable, foreach=foreach, maximize=maximize, differentiable=differentiable,
+                 decoupled_weight_decay=decoupled_weight_decay, l1=l1, max_grad_norm=max_grad_norm,
+                 clip_value=clip_value),
         )
 
 
 _ADAM_KEYS = ("lr", "betas", "eps", "weight_decay", "amsgrad", "maximize", "foreach", "capturable", "differentiable",
-              "fused", "decoupled_weight_decay")
+              "fused", "decoupled_weight_decay") + _EXTRA_KEYS
 
 
 class Adam(Optimizer):
@@ -938,7 +995,8 @@ class Adam(Optimizer):
         v_max = max(v_max, v); use v_max for v          (amsgrad; max_exp_avg_sq)
         theta = theta - lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
 
-    ``decoupled_weight_decay=True`` makes it :class:`AdamW`.
+    ``decoupled_weight_decay=True`` makes it :class:`AdamW` (per group: it
+    is a hyperparameter like the others, as in torch).
 
     Example:
         >>> import numpy as np, swiftopt
@@ -968,17 +1026,17 @@ class Adam(Optimizer):
         differentiable: bool = False,
         fused: Optional[bool] = None,
         decoupled_weight_decay: bool = False,
+        l1: float = 0.0,
+        max_grad_norm: float = 0.0,
+        clip_value: float = 0.0,
     ) -> None:
         super().__init__(
             params,
             dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize,
                  foreach=foreach, capturable=capturable, differentiable=differentiable, fused=fused,
-                 decoupled_weight_decay=decoupled_weight_decay),
+                 decoupled_weight_decay=decoupled_weight_decay, l1=l1, max_grad_norm=max_grad_norm,
+                 clip_value=clip_value),
         )
-
-    @classmethod
-    def _native_algorithm(cls, options: Mapping[str, Any]) -> int:
-        return _lib.ALGORITHM_ADAMW if options.get("decoupled_weight_decay") else _lib.ALGORITHM_ADAM
 
 
 class AdamW(Adam):
@@ -1002,6 +1060,8 @@ class AdamW(Adam):
         array([ 0.6751, -1.6444])
     """
 
+    _algorithm = _lib.ALGORITHM_ADAMW
+
     def __init__(
         self,
         params: Params,
@@ -1016,11 +1076,14 @@ class AdamW(Adam):
         capturable: bool = False,
         differentiable: bool = False,
         fused: Optional[bool] = None,
+        l1: float = 0.0,
+        max_grad_norm: float = 0.0,
+        clip_value: float = 0.0,
     ) -> None:
         Optimizer.__init__(
             self,
             params,
             dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize,
                  foreach=foreach, capturable=capturable, differentiable=differentiable, fused=fused,
-                 decoupled_weight_decay=True),
+                 decoupled_weight_decay=True, l1=l1, max_grad_norm=max_grad_norm, clip_value=clip_value),
         )

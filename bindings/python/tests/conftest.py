@@ -53,6 +53,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: D103
     write = terminalreporter.write_line
     write("")
     write("swiftopt parity: max over configurations of max|x - x_ref| / max|x_ref| after all steps")
-    write(f"{'against':<17} {'optimizer':<9} {'dtype':<8} {'configs':>7} {'max rel error':>14}")
+    width = max(9, *(len(name) for _, name, _ in PARITY))
+    write(f"{'against':<17} {'function':<{width}} {'dtype':<8} {'configs':>7} {'max rel error':>14}")
     for (suite, optimizer, dtype), errors in sorted(PARITY.items()):
-        write(f"{suite:<17} {optimizer:<9} {dtype:<8} {len(errors):>7} {max(errors):>14.3e}")
+        write(f"{suite:<17} {optimizer:<{width}} {dtype:<8} {len(errors):>7} {max(errors):>14.3e}")

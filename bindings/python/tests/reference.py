@@ -22,12 +22,45 @@ class Reference:
         self.t = [0] * len(params)
         self.s: List[Dict[str, np.ndarray]] = [{} for _ in params]
 
+    decoupled = False  # AdamW: always
+
     def step(self, grads: List[Any]) -> None:
+        """One step, with swiftopt's regularization and clipping options
+        (include/swiftopt.h, "Regularization and clipping"): per element
+        clip (max_grad_norm over the stepped tensors, then clip_value),
+        decoupled decay before the update, the algorithm's update, then the
+        proximal L1 step."""
+        o = self.o
+        max_norm, clip_value, l1 = o.get("max_grad_norm", 0), o.get("clip_value", 0), o.get("l1", 0)
+        scale = 1.0
+        if max_norm > 0:
+            norm = float(np.sqrt(sum(np.sum(g.astype(np.float64) ** 2) for g in grads if g is not None)))
+            self.last_norm = norm
+            scale = min(max_norm / (norm + 1e-6), 1.0)
+        decoupled = o.get("decoupled_weight_decay", False) and not self.decoupled
         for i, (p, g) in enumerate(zip(self.params, grads)):
             if g is None:  # skipped, as torch skips a parameter whose .grad is None
                 continue
+            T = p.dtype.type
+            g = g.astype(p.dtype)
+            if max_norm > 0:
+                g = g * T(scale)
+            if clip_value > 0:
+                g = np.clip(g, T(-clip_value), T(clip_value))
             self.t[i] += 1
-            self.update(p, g.astype(p.dtype), self.s[i], self.t[i])
+            if decoupled:
+                lr, wd = o.get("lr"), o.get("weight_decay", 0)
+                if wd:
+                    p *= T(1 - lr * wd)
+                self.o = dict(o, weight_decay=0)
+                try:
+                    self.update(p, g, self.s[i], self.t[i])
+                finally:
+                    self.o = o
+            else:
+                self.update(p, g, self.s[i], self.t[i])
+            if l1 > 0:
+                p[...] = np.sign(p) * np.maximum(np.abs(p) - T(o["lr"] * l1), T(0))
 
 
 class SGDRef(Reference):

@@ -199,11 +199,14 @@ def test_unknown_and_foreign_hyperparameter_names():
             opt.param_groups[0]["params"] = []
         with pytest.raises(swiftopt.InvalidArgumentError):
             del opt.param_groups[0]["lr"]
+    with swiftopt.AdamW([np.zeros(2)]) as opt:
         with pytest.raises(swiftopt.IncompatibleOptionsError):
-            opt.param_groups[0]["decoupled_weight_decay"] = True
-        for native_only in ("l1", "max_grad_norm", "clip_value"):
-            with pytest.raises(swiftopt.UnknownHyperparameterError, match="does not expose"):
-                opt.param_groups[0][native_only] = 1.0
+            opt.param_groups[0]["decoupled_weight_decay"] = False
+        with pytest.raises(swiftopt.IncompatibleOptionsError):
+            opt.add_param_group({"params": [np.zeros(1)], "decoupled_weight_decay": False})
+        with pytest.raises(TypeError):
+            swiftopt.AdamW([np.zeros(1)], decoupled_weight_decay=False)  # not an argument of AdamW, as in torch
+        assert opt.param_groups[0]["decoupled_weight_decay"] is True and len(opt.param_groups) == 1
 
 
 def test_nesterov_constraint_checked_on_change():

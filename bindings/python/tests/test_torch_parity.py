@@ -83,28 +83,46 @@ def test_matches_torch_fp32(torch, name, options):
     record_parity("torch32-own-error", name, "float32", worst["torch"])
 
 
+#: swiftopt's own options (regularization and clipping), keyword-only after
+#: torch's arguments and after torch's keys in param_groups, off by default.
+EXTRAS = {"decoupled_weight_decay": False, "l1": 0.0, "max_grad_norm": 0.0, "clip_value": 0.0}
+
+
+def extras(name, signature=False):
+    # torch's Adam has decoupled_weight_decay itself; AdamW always decouples
+    # (torch's AdamW has the key in param_groups, True, but no argument).
+    skip = ("decoupled_weight_decay",) if name in ("Adam", "AdamW") else ()
+    return {k: v for k, v in EXTRAS.items() if k not in skip}
+
+
 @pytest.mark.parametrize("name", ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW"])
 def test_signature_and_defaults_are_torchs(torch, name):
+    """torch's arguments exactly (names, order, kinds, defaults), then only
+    swiftopt's options, keyword-only, defaulting to off."""
     import inspect
 
     ours = inspect.signature(getattr(swiftopt, name).__init__).parameters
     theirs = inspect.signature(getattr(torch.optim, name).__init__).parameters
-    assert list(ours) == list(theirs)
+    assert list(ours) == list(theirs) + list(extras(name))
     for key in theirs:
         assert ours[key].kind == theirs[key].kind, key
         assert ours[key].default == theirs[key].default, key
+    for key, default in extras(name).items():
+        assert ours[key].kind == inspect.Parameter.KEYWORD_ONLY, key
+        assert ours[key].default == default and type(ours[key].default) is type(default), key
 
 
 @pytest.mark.parametrize("name", ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW"])
 def test_param_groups_and_defaults_have_torchs_keys(torch, name):
+    """torch's keys and values, in torch's order, then swiftopt's options."""
     p = np.zeros(3)
     t = torch.zeros(3, dtype=torch.float64)
     with getattr(swiftopt, name)([p]) as ours:
         theirs = getattr(torch.optim, name)([t])
-        assert list(ours.param_groups[0].keys()) == list(theirs.param_groups[0].keys())
-        assert ours.defaults == theirs.defaults
+        assert list(ours.param_groups[0].keys()) == list(theirs.param_groups[0].keys()) + list(extras(name))
+        assert ours.defaults == {**theirs.defaults, **extras(name)}
         assert {k: v for k, v in ours.param_groups[0].items() if k != "params"} == {
-            k: v for k, v in theirs.param_groups[0].items() if k != "params"
+            **{k: v for k, v in theirs.param_groups[0].items() if k != "params"}, **extras(name)
         }
 
 
