@@ -8,8 +8,10 @@ import _SwiftOptSupport
 /// The process-wide persistent thread pool that steps use.
 ///
 /// `size` counts the calling thread: a pool of size n has n − 1 workers,
-/// started on the first job that needs them and then parked on a condition
-/// variable between jobs. A job is a list of items taken in turn by the
+/// started on the first job that needs them. Between jobs a worker spins for
+/// up to `spinNanoseconds` watching the job counter (a step that follows
+/// soon, as in a training loop, starts without a wake-up latency of tens of
+/// microseconds), then parks on a condition variable. A job is a list of items taken in turn by the
 /// caller and the workers; the caller returns when every item is done. One
 /// job runs at a time: a caller that finds the pool busy (another optimizer
 /// stepping on another thread) runs its items itself. Nothing is allocated
@@ -28,7 +30,15 @@ final class ThreadPool: @unchecked Sendable {
     // Guarded by `mutex`.
     private var busy = false
     private var stopping = false
-    private var generation = 0
+    /// The job counter: written under `mutex`, read by spinning workers
+    /// without it (atomically, see swiftopt_support.h).
+    private let generationCell = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+    private var generation: Int {
+        get { so_atomic_load(generationCell) }
+        set { so_atomic_store(generationCell, newValue) }
+    }
+    /// How long an idle worker spins before it parks.
+    static let spinNanoseconds = 200_000
     private var body: Body?
     private var context: UnsafeMutableRawPointer?
     private var itemCount = 0
@@ -48,6 +58,7 @@ final class ThreadPool: @unchecked Sendable {
 
     init(size: Int) {
         self.size = size
+        generationCell.initialize(to: 0)
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(wake, nil)
         pthread_cond_init(done, nil)
@@ -128,10 +139,28 @@ final class ThreadPool: @unchecked Sendable {
         }
     }
 
+    /// Spins without the lock while the job counter is `seen`, for at most
+    /// `spinNanoseconds`.
+    private func spin(while seen: Int) {
+        var start = timespec(), now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &start)
+        while generation == seen {
+            for _ in 0..<64 { so_spin_pause() }
+            clock_gettime(CLOCK_MONOTONIC, &now)
+            let elapsed = (now.tv_sec - start.tv_sec) * 1_000_000_000 + (now.tv_nsec - start.tv_nsec)
+            if elapsed > ThreadPool.spinNanoseconds { return }
+        }
+    }
+
     private func workerLoop() {
         pthread_mutex_lock(mutex)
         var seen = spawnGeneration
         while true {
+            if generation == seen && !stopping {
+                pthread_mutex_unlock(mutex)
+                spin(while: seen)
+                pthread_mutex_lock(mutex)
+            }
             while generation == seen && !stopping { pthread_cond_wait(wake, mutex) }
             if stopping { break }
             seen = generation

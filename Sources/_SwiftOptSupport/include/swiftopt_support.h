@@ -3,7 +3,8 @@
 //
 //   - the description of one tensor update that the kernel modules read
 //     (one plain struct shared by the per-CPU-level kernel modules);
-//   - the CPU feature probe that picks the kernel level at load time.
+//   - the CPU feature probe that picks the kernel level at load time;
+//   - atomics for the thread pool's spinning workers.
 #ifndef SWIFTOPT_SUPPORT_H
 #define SWIFTOPT_SUPPORT_H
 
@@ -49,6 +50,16 @@ typedef struct so_update {
     ///   Adam     c0 −step_size, c1 √(1 − β₂ᵗ), c2 1 − β₁, c3 β₂, c4 1 − β₂, c5 eps
     double c[6];
 } so_update;
+
+/// The thread pool's job counter, read by spinning workers without the lock:
+/// acquire/release accessors, and the CPU's spin-wait hint.
+static inline long so_atomic_load(const long *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
+static inline void so_atomic_store(long *p, long v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
+static inline void so_spin_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
 
 /// The best kernel level this CPU runs: 1 baseline, 2 x86-64-v3 (AVX2, FMA),
 /// 3 x86-64-v4 (AVX-512 F/BW/DQ/VL). Always 1 on non-x86 machines.
