@@ -72,7 +72,7 @@ bench: $(LIB) | $(BUILD)
 # ---- tests ---------------------------------------------------------------------
 
 test-swift:
-	$(SWIFT) test
+	$(SWIFT) test --disable-xctest
 
 include Tests/C/c-tests.mk
 -include bindings/python/python.mk
