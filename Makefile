@@ -6,7 +6,9 @@
 #                 examples, Python (numpy references and torch parity)
 #   make lib      the release library: .build/release/libswiftopt.so
 #   make examples the C examples, in build/
-#   make demo-c   the C example: linear regression with SGD, momentum and Adam
+#   make demo-c   the C examples: linear regression with SGD, momentum and Adam;
+#                 a softmax classifier with a warmup-cosine schedule, clipping
+#                 and the library's cross-entropy
 #   make bench    the benchmark suite (benchmarks/bench.py): table + build/bench.json
 #
 # Nothing here needs root except the apt-get fallback for valgrind.
@@ -49,11 +51,15 @@ $(BUILD)/%: examples/%.c include/swiftopt.h $(LIB) | $(BUILD)
 
 examples: $(EXAMPLES)
 
-demo-c: $(BUILD)/linear_regression
+demo-c: $(BUILD)/linear_regression $(BUILD)/softmax_classifier
 	$(BUILD)/linear_regression examples/data/linear.csv
+	$(BUILD)/softmax_classifier
 
-# The C example must converge to the least-squares fit it prints.
-test-examples: $(BUILD)/linear_regression
+# The C examples must converge: linear regression to the least-squares fit it
+# prints, the softmax classifier to 90% accuracy (its exit status).
+test-examples: $(BUILD)/linear_regression $(BUILD)/softmax_classifier
+	@$(BUILD)/softmax_classifier > $(BUILD)/softmax_classifier.out || { cat $(BUILD)/softmax_classifier.out; exit 1; }
+	@tail -n 1 $(BUILD)/softmax_classifier.out
 	@$(BUILD)/linear_regression examples/data/linear.csv | awk '/^fitted/ { n++; \
 	  w = $$4; b = $$7; lw = $$15; lb = $$18; \
 	  if ((w - lw) ^ 2 > 1e-4 || (b - lb) ^ 2 > 1e-4) { print "not converged: " $$0; bad = 1 } } \
