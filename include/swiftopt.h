@@ -138,7 +138,13 @@ enum {
     /** Memory could not be allocated. */
     SWIFTOPT_ERROR_OUT_OF_MEMORY = 14,
     /** An internal invariant failed; please report it. */
-    SWIFTOPT_ERROR_INTERNAL = 15
+    SWIFTOPT_ERROR_INTERNAL = 15,
+    /**
+     * The bytes are not a checkpoint this library can read: wrong magic,
+     * unsupported format version, wrong size or checksum, truncated or
+     * invalid contents (see "Checkpoints").
+     */
+    SWIFTOPT_ERROR_CORRUPT_DATA = 16
 };
 
 /**
@@ -1342,6 +1348,92 @@ int32_t swiftopt_optimizer_get_schedule(swiftopt_optimizer *optimizer, int64_t g
  */
 int32_t swiftopt_optimizer_step_schedule_metric(swiftopt_optimizer *optimizer, int64_t group,
                                                 double metric, double *out_lr);
+
+/* ------------------------------------------------------------------------ */
+/* Checkpoints                                                              */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A checkpoint is the whole state of an optimizer in one self-describing byte
+ * string: the algorithm; every group's hyperparameters (stored by code, so
+ * that a later library with more hyperparameters reads old checkpoints, the
+ * new ones at their defaults), its last gradient norm and its attached
+ * schedule (the schedule itself, with its parameters, milestones, children
+ * and ReduceLROnPlateau state, its base lr and its step); every registered
+ * parameter's dtype, element count, group, step count and state tensors
+ * (kind, whether SGD's momentum_buffer holds a value, raw elements). It does
+ * not hold the parameter values, which belong to the caller (as torch's
+ * optimizer.state_dict() does not hold the model's weights): save them
+ * yourself. Caller-owned state (swiftopt_optimizer_step_tensors()) is the
+ * caller's too.
+ *
+ * Typical use: swiftopt_optimizer_checkpoint_size(), allocate, then
+ * swiftopt_optimizer_save(); later, build an optimizer the same way (same
+ * algorithm, same number of groups, the same parameters registered in the same
+ * order) and call swiftopt_optimizer_load(). Continuing from there gives
+ * bit for bit the parameters of an uninterrupted run.
+ *
+ * Format (version 1): every field little-endian, fixed width, unaligned; f64
+ * is an IEEE-754 binary64 bit pattern.
+ *
+ *   header      "SWOPTCK\0"; u32 format version (1); u32 reserved (0);
+ *               u64 total size in bytes; u32 algorithm; u32 group count G;
+ *               u64 parameter count P; u64 offset of the parameter records
+ *   G groups    u32 count H, H x {u32 SWIFTOPT_HP_* code, f64 value};
+ *               f64 last gradient norm; u32 schedule attached (0, 1); if 1:
+ *               f64 base lr, i64 schedule step, a schedule record
+ *   schedule    u32 SWIFTOPT_SCHEDULE_* kind; u32 count S, S x {u32
+ *               SWIFTOPT_SCHEDULE_PARAM_* code, f64 value} (the parameters
+ *               set); u32 count M, M x i64 milestones; u32 count C, C child
+ *               schedule records; u8 plateau best set (0, 1), f64 best,
+ *               i64 num_bad_epochs, i64 cooldown_counter, i64 last_epoch
+ *   P params    u32 dtype; u32 group; i64 element count N; i64 step count;
+ *               u32 count T, T x {u32 SWIFTOPT_STATE_* kind, u32 flags (bit 0:
+ *               holds a value), N elements of dtype}
+ *   trailer     u32 CRC-32 (IEEE, as zlib's crc32()) of every byte before it
+ *
+ * The format version changes only when old readers could misread a file; a
+ * library reads the versions up to its own.
+ */
+
+/**
+ * Stores in *out_size the size in bytes of the checkpoint that
+ * swiftopt_optimizer_save() would write now (it changes with the registered
+ * parameters, options such as amsgrad, and attached schedules).
+ * Errors: NULL_POINTER, INVALID_HANDLE.
+ */
+int32_t swiftopt_optimizer_checkpoint_size(swiftopt_optimizer *optimizer, int64_t *out_size);
+
+/**
+ * Writes the optimizer's checkpoint (see above) to the start of `buffer`, of
+ * `capacity` bytes, and its size to *out_size (may be NULL). `buffer` may be
+ * NULL when capacity is 0 (to query the size, as
+ * swiftopt_optimizer_checkpoint_size()). The optimizer is not changed.
+ * Errors: NULL_POINTER (optimizer; buffer with capacity > 0), INVALID_HANDLE,
+ * INVALID_ARGUMENT (capacity < 0), BUFFER_TOO_SMALL (capacity below the
+ * size: nothing is written, but *out_size is still set), OUT_OF_MEMORY.
+ */
+int32_t swiftopt_optimizer_save(swiftopt_optimizer *optimizer, void *buffer, int64_t capacity,
+                                int64_t *out_size);
+
+/**
+ * Restores a checkpoint written by swiftopt_optimizer_save() from the `size`
+ * bytes at `data`: every group's hyperparameters, gradient norm and attached
+ * schedule (replacing the group's own), every registered parameter's step
+ * count and state tensors. Parameter values are not touched. The optimizer
+ * must run the same algorithm, have the same number of groups and the same
+ * parameters registered in the same order, each with the same dtype, element
+ * count and group (groups are not created). Everything is checked before
+ * anything changes.
+ * Errors: NULL_POINTER (optimizer, data), INVALID_HANDLE, INVALID_ARGUMENT
+ * (size < 0; the checkpoint is of another algorithm; a parameter was saved
+ * in another group), SIZE_MISMATCH (another number of groups or parameters;
+ * another element count), DTYPE_MISMATCH (another dtype), CORRUPT_DATA (not
+ * a checkpoint: wrong magic, a format version this library does not read,
+ * wrong size or checksum, truncated or invalid contents), OUT_OF_MEMORY.
+ * On error the optimizer is unchanged.
+ */
+int32_t swiftopt_optimizer_load(swiftopt_optimizer *optimizer, const void *data, int64_t size);
 
 /* ------------------------------------------------------------------------ */
 /* Gradient clipping (standalone)                                           */

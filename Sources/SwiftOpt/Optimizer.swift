@@ -26,10 +26,10 @@ import _SwiftOptSupport
 public final class Optimizer {
     public let algorithm: Algorithm
     public internal(set) var groups: [ParamGroup]
-    private var params: [Parameter] = []
+    var params: [Parameter] = []  // internal: Optimizer+Checkpoint.swift
     /// Per group: the global L2 norm of its gradients measured by the last
     /// step that clipped (max_grad_norm > 0), NaN before.
-    private var gradNorms: [Double]
+    var gradNorms: [Double]
     /// Per group: the clip coefficient of the step in progress (scratch,
     /// allocated with the group so that steps allocate nothing).
     private var clipScales: [Double?]
@@ -37,7 +37,7 @@ public final class Optimizer {
     private let work = StepWork()
 
     /// A registered parameter and its library-owned state.
-    private final class Parameter {
+    final class Parameter {
         let data: UnsafeMutableRawPointer
         let count: Int
         let dtype: DType

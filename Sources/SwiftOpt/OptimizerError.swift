@@ -25,6 +25,9 @@ public struct OptimizerError: Error, Sendable, CustomStringConvertible {
         case unknownState
         /// An allocation failed.
         case outOfMemory
+        /// Bytes that are not a checkpoint this library can read: a wrong
+        /// magic, format version, size or checksum, or invalid contents.
+        case corruptData
     }
 
     public let kind: Kind

@@ -15,6 +15,18 @@ public struct ParamGroup: Sendable, Equatable {
         for spec in algorithm.specs { values[Int(spec.hyperparameter.rawValue)] = spec.defaultValue }
     }
 
+    /// A group of `algorithm` with the given values and the defaults for the
+    /// others (to restore a checkpoint). Each value is checked against its
+    /// bounds, then all of them together; throws what `set` throws.
+    init(algorithm: Algorithm, restoring values: [(Hyperparameter, Double)]) throws {
+        self.init(algorithm: algorithm)
+        for (hyperparameter, value) in values {
+            try spec(hyperparameter).validate(value)
+            self.values[Int(hyperparameter.rawValue)] = value
+        }
+        try checkCompatible()
+    }
+
     /// The value of a hyperparameter the algorithm uses.
     public func value(_ hyperparameter: Hyperparameter) throws -> Double {
         _ = try spec(hyperparameter)

@@ -39,6 +39,7 @@ func statusCode(_ kind: OptimizerError.Kind) -> Int32 {
     case .noParameters: code = SWIFTOPT_ERROR_NO_PARAMETERS
     case .unknownState: code = SWIFTOPT_ERROR_UNKNOWN_STATE
     case .outOfMemory: code = SWIFTOPT_ERROR_OUT_OF_MEMORY
+    case .corruptData: code = SWIFTOPT_ERROR_CORRUPT_DATA
     }
     return Int32(code)
 }
@@ -61,6 +62,7 @@ let statusNames: [StaticString] = [
     "SWIFTOPT_ERROR_BUFFER_TOO_SMALL",
     "SWIFTOPT_ERROR_OUT_OF_MEMORY",
     "SWIFTOPT_ERROR_INTERNAL",
+    "SWIFTOPT_ERROR_CORRUPT_DATA",
 ]
 
 // MARK: Per-thread last error message

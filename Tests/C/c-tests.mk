@@ -11,7 +11,7 @@
 
 C_TEST_DIR    := Tests/C
 C_TEST_BUILD  := $(BUILD)/c-tests
-C_TEST_NAMES  := test_api test_errors test_threads test_losses test_clipping
+C_TEST_NAMES  := test_api test_errors test_threads test_losses test_clipping test_checkpoint
 C_TEST_HDRS   := include/swiftopt.h $(C_TEST_DIR)/check.h
 C_TEST_CFLAGS := -O1 -g -Iinclude
 C_TEST_LIBS   := $(LINK) -pthread

@@ -76,6 +76,7 @@ static void test_status_names(void) {
         "SWIFTOPT_ERROR_BUFFER_TOO_SMALL",
         "SWIFTOPT_ERROR_OUT_OF_MEMORY",
         "SWIFTOPT_ERROR_INTERNAL",
+        "SWIFTOPT_ERROR_CORRUPT_DATA",
     };
     /* the fixed values of the header */
     const int32_t codes[] = {
@@ -85,14 +86,15 @@ static void test_status_names(void) {
         SWIFTOPT_ERROR_INCOMPATIBLE_OPTIONS, SWIFTOPT_ERROR_DTYPE_MISMATCH,
         SWIFTOPT_ERROR_SIZE_MISMATCH, SWIFTOPT_ERROR_INDEX_OUT_OF_RANGE,
         SWIFTOPT_ERROR_NO_PARAMETERS, SWIFTOPT_ERROR_UNKNOWN_STATE,
-        SWIFTOPT_ERROR_BUFFER_TOO_SMALL, SWIFTOPT_ERROR_OUT_OF_MEMORY, SWIFTOPT_ERROR_INTERNAL};
-    for (int32_t i = 0; i < 16; i++) {
+        SWIFTOPT_ERROR_BUFFER_TOO_SMALL, SWIFTOPT_ERROR_OUT_OF_MEMORY, SWIFTOPT_ERROR_INTERNAL,
+        SWIFTOPT_ERROR_CORRUPT_DATA};
+    for (int32_t i = 0; i < 17; i++) {
         CHECK(codes[i] == i);
         const char *name = swiftopt_status_name(i);
         CHECKF(name != NULL && strcmp(name, names[i]) == 0, "status %d is named %s", (int)i,
                name ? name : "(null)");
     }
-    const int32_t unknown[] = {-1, 16, 17, 255, 1000, INT32_MIN, INT32_MAX};
+    const int32_t unknown[] = {-1, 17, 18, 255, 1000, INT32_MIN, INT32_MAX};
     for (size_t i = 0; i < sizeof unknown / sizeof *unknown; i++) {
         const char *name = swiftopt_status_name(unknown[i]);
         CHECK(name != NULL && strcmp(name, "SWIFTOPT_UNKNOWN_STATUS") == 0);

@@ -29,6 +29,7 @@ from ._errors import (
     ArgumentTypeError,
     BufferTooSmallError,
     ClosedError,
+    CorruptDataError,
     DTypeMismatchError,
     IncompatibleOptionsError,
     IndexOutOfRangeError,
@@ -107,6 +108,7 @@ __all__ = [
     "BufferTooSmallError",
     "OutOfMemoryError",
     "InternalError",
+    "CorruptDataError",
     "LibraryLoadError",
     "VersionMismatchError",
 ]

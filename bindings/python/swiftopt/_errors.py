@@ -31,6 +31,7 @@ __all__ = [
     "BufferTooSmallError",
     "OutOfMemoryError",
     "InternalError",
+    "CorruptDataError",
     "LibraryLoadError",
     "VersionMismatchError",
 ]
@@ -160,6 +161,14 @@ class InternalError(SwiftOptError, RuntimeError):
     status, status_name = 15, "SWIFTOPT_ERROR_INTERNAL"
 
 
+class CorruptDataError(SwiftOptError, ValueError):
+    """SWIFTOPT_ERROR_CORRUPT_DATA: bytes given to ``load_checkpoint`` are not a
+    checkpoint this library can read (wrong magic, format version, size or
+    checksum; truncated or invalid contents)."""
+
+    status, status_name = 16, "SWIFTOPT_ERROR_CORRUPT_DATA"
+
+
 class LibraryLoadError(SwiftOptError, OSError):
     """libswiftopt could not be found or loaded. An ``OSError``."""
 
@@ -174,6 +183,6 @@ STATUS_ERRORS: Dict[int, Type[SwiftOptError]] = {
         NullPointerError, InvalidHandleError, InvalidArgumentError, UnknownAlgorithmError,
         UnknownHyperparameterError, OutOfBoundsError, IncompatibleOptionsError,
         DTypeMismatchError, SizeMismatchError, IndexOutOfRangeError, NoParametersError,
-        UnknownStateError, BufferTooSmallError, OutOfMemoryError, InternalError,
+        UnknownStateError, BufferTooSmallError, OutOfMemoryError, InternalError, CorruptDataError,
     )
 }

@@ -303,6 +303,10 @@ SIGNATURES: "dict[str, Tuple[Any, list]]" = {
     "swiftopt_optimizer_set_schedule_state": (STATUS, [optimizer_p, c_int64, c_double, c_int64]),
     "swiftopt_optimizer_get_schedule": (STATUS, [optimizer_p, c_int64, POINTER(schedule_p)]),
     "swiftopt_optimizer_step_schedule_metric": (STATUS, [optimizer_p, c_int64, c_double, _f64p]),
+    # ---- checkpoints (Optimizer.save_checkpoint / load_checkpoint) ----
+    "swiftopt_optimizer_checkpoint_size": (STATUS, [optimizer_p, _i64p]),
+    "swiftopt_optimizer_save": (STATUS, [optimizer_p, c_void_p, c_int64, _i64p]),
+    "swiftopt_optimizer_load": (STATUS, [optimizer_p, c_void_p, c_int64]),
 }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import math
 import numbers
+import struct
 import sys
 import weakref
 from ctypes import byref, c_double, c_int32, c_int64, c_void_p
@@ -206,6 +207,24 @@ class _Native:
         out = c_int64()
         _L.swiftopt_optimizer_add_param(self.handle, group, _DTYPE_CODES[a.dtype], _data_pointer(a), a.size, byref(out))
         return out.value
+
+
+def _checkpoint_momentum_flags(data: bytes, n_params: int) -> List[bool]:
+    """Per parameter, whether its momentum_buffer holds a value, read from a
+    checkpoint the library has just accepted (format version 1: the header
+    gives the offset of the parameter records)."""
+    (offset,) = struct.unpack_from("<Q", data, 40)
+    flags = []
+    for _ in range(n_params):
+        dtype, _group, count, _step, n_states = struct.unpack_from("<IIqqI", data, offset)
+        offset += 28
+        ready = False
+        for _ in range(n_states):
+            kind, bits = struct.unpack_from("<II", data, offset)
+            offset += 8 + count * (4 if dtype == _lib.DTYPE_FLOAT32 else 8)
+            ready |= kind == _lib.STATE_MOMENTUM_BUFFER and bool(bits & 1)
+        flags.append(ready)
+    return flags
 
 
 def _free_handle(value: Optional[int]) -> None:
@@ -789,6 +808,73 @@ class Optimizer:
             for key, value in options.items():
                 dict.__setitem__(group, key, value)
         self._momentum_ready = ready
+        self._update_sgd_pending()
+
+    # -- checkpoints --
+
+    def save_checkpoint(self) -> bytes:
+        """The optimizer's whole state as one self-describing byte string
+        (libswiftopt's checkpoint format, see "Checkpoints" in swiftopt.h):
+        every group's hyperparameters, every parameter's step count and state
+        tensors, with a CRC-32. The parameter arrays themselves are not
+        included (save them yourself, as with torch's ``state_dict``), nor
+        Python-only group keys (``param_names``, a scheduler's
+        ``initial_lr``: save the scheduler's ``state_dict()``).
+
+        >>> import numpy as np, swiftopt
+        >>> w = np.ones(3)
+        >>> opt = swiftopt.Adam([w], lr=0.1)
+        >>> opt.step([np.ones(3)])
+        >>> data = opt.save_checkpoint()
+        >>> data[:8]
+        b'SWOPTCK\\x00'
+        >>> twin = swiftopt.Adam([w.copy()])
+        >>> twin.load_checkpoint(data)
+        >>> twin.param_groups[0]["lr"]
+        0.1
+        """
+        native = self._live()
+        size = c_int64()
+        _L.swiftopt_optimizer_checkpoint_size(native.handle, byref(size))
+        buffer = ctypes.create_string_buffer(size.value)
+        written = c_int64()
+        _L.swiftopt_optimizer_save(native.handle, buffer, size.value, byref(written))
+        return buffer.raw[: written.value]
+
+    def load_checkpoint(self, data: bytes) -> None:
+        """Restores a :meth:`save_checkpoint` of an optimizer built the same
+        way: same class, same number of groups, same parameter shapes and
+        dtypes in the same order. Hyperparameters (``param_groups``), step
+        counts and state tensors are replaced; the parameter arrays are not
+        touched. Everything is checked first: on error nothing changes.
+
+        Raises :class:`CorruptDataError` (not a readable checkpoint),
+        :class:`InvalidArgumentError` (another algorithm, a parameter in
+        another group), :class:`SizeMismatchError` (another number of groups
+        or parameters, another size), :class:`DTypeMismatchError`.
+        """
+        native = self._live()
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise ArgumentTypeError(f"load_checkpoint() takes bytes, got {type(data).__name__}")
+        raw = bytes(data)
+        _L.swiftopt_optimizer_load(native.handle, raw, len(raw))
+        # The native optimizer now holds the saved state: refresh the Python view.
+        for group in self.param_groups:
+            for key in self._keys:
+                codes = _HYPERPARAMETER_CODES.get(key)
+                if codes is None or (key == "decoupled_weight_decay" and self._algorithm == _lib.ALGORITHM_ADAMW):
+                    continue
+                values = [native.get(group._index, code) for code in codes]
+                old = group.get(key)
+                if key == "betas":
+                    value: Any = (values[0], values[1])
+                elif isinstance(old, bool):
+                    value = values[0] != 0
+                else:
+                    value = values[0]
+                dict.__setitem__(group, key, value)
+        if self._algorithm == _lib.ALGORITHM_SGD:  # the only user of _momentum_ready
+            self._momentum_ready = _checkpoint_momentum_flags(raw, self._n)
         self._update_sgd_pending()
 
     def __repr__(self) -> str:
