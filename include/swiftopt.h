@@ -281,6 +281,7 @@ enum {
  * | 16   | l1                        | all                        | 0                | [0, inf)    |
  * | 17   | max_grad_norm             | all                        | 0 (off)          | [0, inf)    |
  * | 18   | clip_value                | all                        | 0 (off)          | [0, inf)    |
+ * | 19   | skip_nonfinite            | all                        | 0 (off)          | {0, 1}      |
  *
  * All values must be finite. SGD's nesterov requires momentum > 0 and
  * dampening == 0 (checked whenever one of the three is set).
@@ -300,6 +301,22 @@ enum {
  *  - clip_value = c > 0 clamps each gradient element to [−c, c] (after norm
  *    clipping, when both are on), as torch's clip_grad_value_.
  *  Order per element: clip, negate (maximize), add coupled L2, update, L1.
+ *  - skip_nonfinite = 1 skips the group's step when any element of the
+ *    gradients of the group's tensors stepped in that call is NaN or ±inf
+ *    (what torch's GradScaler does for mixed-precision training): the
+ *    group's parameters, state tensors and step counts are left exactly as
+ *    they were, the skip is counted (swiftopt_optimizer_skipped_steps(),
+ *    swiftopt_optimizer_last_step_skipped()), and the call still returns
+ *    SWIFTOPT_OK. Other groups of the same swiftopt_optimizer_step() call
+ *    are stepped normally. The check is exact (every element, either
+ *    dtype) and read-only; with max_grad_norm on it rides on the norm pass
+ *    (a second pass only when the norm comes out non-finite), otherwise it
+ *    is one extra read-only pass over the gradients. The group's
+ *    grad_norm is still recorded (non-finite for a skipped step). A group's
+ *    attached schedule advances on a skipped step as on any other (torch's
+ *    scheduler.step() is called whether or not GradScaler skipped
+ *    optimizer.step()). With skip_nonfinite 0 (the default), a NaN or inf
+ *    gradient propagates into the parameters and state, as in torch.
  * swiftopt_algorithm_hyperparameter_info() returns these facts at run time.
  */
 enum {
@@ -320,7 +337,8 @@ enum {
     SWIFTOPT_HP_DECOUPLED_WEIGHT_DECAY = 15,
     SWIFTOPT_HP_L1 = 16,
     SWIFTOPT_HP_MAX_GRAD_NORM = 17,
-    SWIFTOPT_HP_CLIP_VALUE = 18
+    SWIFTOPT_HP_CLIP_VALUE = 18,
+    SWIFTOPT_HP_SKIP_NONFINITE = 19
 };
 
 /** Flags returned by swiftopt_algorithm_hyperparameter_info(). */
@@ -508,6 +526,27 @@ int32_t swiftopt_optimizer_state_kinds(swiftopt_optimizer *optimizer, int64_t gr
 int32_t swiftopt_optimizer_grad_norm(swiftopt_optimizer *optimizer, int64_t group,
                                      double *out_norm);
 
+/**
+ * Stores in *out_count the number of steps of `group` skipped because a
+ * gradient held a NaN or an infinity (skip_nonfinite = 1), since the group
+ * was created: one per swiftopt_optimizer_step() or
+ * swiftopt_optimizer_step_tensors() call that skipped the group.
+ * Errors: NULL_POINTER, INVALID_HANDLE, INDEX_OUT_OF_RANGE.
+ */
+int32_t swiftopt_optimizer_skipped_steps(swiftopt_optimizer *optimizer, int64_t group,
+                                         int64_t *out_count);
+
+/**
+ * Stores in *out_skipped 1 when the group's last step was skipped because a
+ * gradient held a NaN or an infinity (skip_nonfinite = 1), else 0. The
+ * group's last step is the last swiftopt_optimizer_step() call that had a
+ * gradient for at least one of its parameters, or the last
+ * swiftopt_optimizer_step_tensors() call on it; 0 before any.
+ * Errors: NULL_POINTER, INVALID_HANDLE, INDEX_OUT_OF_RANGE.
+ */
+int32_t swiftopt_optimizer_last_step_skipped(swiftopt_optimizer *optimizer, int64_t group,
+                                             int32_t *out_skipped);
+
 /* ---- library-owned state ------------------------------------------------ */
 
 /**
@@ -545,7 +584,10 @@ int32_t swiftopt_optimizer_param_info(swiftopt_optimizer *optimizer, int64_t par
  * a NULL entry skips that parameter (its state and step count are unchanged,
  * as torch skips a parameter whose .grad is None). `n_grads` must equal the
  * number of registered parameters. Each group's current hyperparameters are
- * used. Allocates nothing in steady state.
+ * used. A group with skip_nonfinite = 1 and a NaN or infinite gradient
+ * element is skipped (see "Regularization and clipping"): its parameters,
+ * state and step counts are unchanged and the call returns SWIFTOPT_OK.
+ * Allocates nothing in steady state.
  * Errors: NULL_POINTER (optimizer, grads), INVALID_HANDLE, NO_PARAMETERS,
  * SIZE_MISMATCH (n_grads), INVALID_ARGUMENT (n_grads < 0, misaligned
  * gradient, a stepped parameter's step count is INT64_MAX), OUT_OF_MEMORY
@@ -605,6 +647,10 @@ int32_t swiftopt_optimizer_set_step(swiftopt_optimizer *optimizer, int64_t param
  * reports for the group; `states` may be NULL when it is 0 (plain SGD).
  * State tensors start at the initial values in the state table; SGD's
  * momentum_buffer is initialized from the gradient when steps[i] == 0.
+ * With the group's skip_nonfinite = 1, the tensors of one call are one unit:
+ * when any element of any grads[i] is NaN or ±inf, no params[i], state
+ * tensor or steps[i] is written, the skip is counted for the group, and the
+ * call returns SWIFTOPT_OK.
  * Registered parameters are not touched. Allocates nothing.
  * Errors: NULL_POINTER (optimizer, any array, any entry), INVALID_HANDLE,
  * INDEX_OUT_OF_RANGE (group), INVALID_ARGUMENT (n_tensors <= 0, counts[i]
@@ -1279,7 +1325,9 @@ int32_t swiftopt_schedule_set_plateau_state(swiftopt_schedule *schedule, double 
  * swiftopt_optimizer_step_tensors() (its group) first sets the group's lr to
  * the schedule's value at the group's schedule step (0 right after
  * attaching), performs the update, then advances the schedule step and sets
- * lr to the next value. The base lr is the group's lr when attaching, or the
+ * lr to the next value. A step skipped by skip_nonfinite advances the
+ * schedule step too, as torch's scheduler.step() after a step GradScaler
+ * skipped. The base lr is the group's lr when attaching, or the
  * base lr of the schedule being replaced (torch keeps a group's initial_lr).
  * On success lr is already the value at step 0 (ReduceLROnPlateau: lr is
  * unchanged; it changes only through

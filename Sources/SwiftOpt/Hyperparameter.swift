@@ -28,6 +28,10 @@ public enum Hyperparameter: Int32, NamedCase {
     case maxGradNorm = 17
     /// Clamp each gradient element to [−c, c] before the update; 0 disables.
     case clipValue = 18
+    /// Skip the group's step when any of its gradients is NaN or ±inf
+    /// (torch's GradScaler): parameters, state and step counts are left
+    /// unchanged and the skip is counted. Boolean; 0 (off) by default.
+    case skipNonfinite = 19
 
     /// torch's name, e.g. "lr", "weight_decay", "initial_accumulator_value".
     public var name: String {
@@ -50,6 +54,7 @@ public enum Hyperparameter: Int32, NamedCase {
         case .l1: return "l1"
         case .maxGradNorm: return "max_grad_norm"
         case .clipValue: return "clip_value"
+        case .skipNonfinite: return "skip_nonfinite"
         }
     }
 
@@ -99,7 +104,7 @@ public struct HyperparameterSpec: Sendable, Equatable {
 
     // torch.optim's defaults (torch 2.x), then the options every algorithm shares.
     static let common: [HyperparameterSpec] = [
-        .init(.l1, 0), .init(.maxGradNorm, 0), .init(.clipValue, 0),
+        .init(.l1, 0), .init(.maxGradNorm, 0), .init(.clipValue, 0), .flag(.skipNonfinite),
     ]
     static let sgd: [HyperparameterSpec] = [
         .init(.lr, 1e-3), .init(.momentum, 0), .init(.dampening, 0, max: 1),

@@ -33,8 +33,22 @@ public final class Optimizer {
     /// Per group: the clip coefficient of the step in progress (scratch,
     /// allocated with the group so that steps allocate nothing).
     private var clipScales: [Double?]
+    /// Per group: skip_nonfinite's bookkeeping (allocated with the group).
+    private var skips: [SkipRecord]
     /// The step's tensor updates, in buffers reused from step to step.
     private let work = StepWork()
+
+    /// skip_nonfinite's bookkeeping for one group.
+    private struct SkipRecord {
+        /// The step in progress skips the group (scratch).
+        var skipping = false
+        /// The step in progress steps at least one of the group's tensors (scratch).
+        var stepped = false
+        /// Whether the group's last step was skipped.
+        var last = false
+        /// Steps skipped since the group was created.
+        var count: Int64 = 0
+    }
 
     /// A registered parameter and its library-owned state.
     final class Parameter {
@@ -60,6 +74,7 @@ public final class Optimizer {
         groups = [ParamGroup(algorithm: algorithm)]
         gradNorms = [.nan]
         clipScales = [nil]
+        skips = [SkipRecord()]
     }
 
     // MARK: Groups and hyperparameters
@@ -70,6 +85,7 @@ public final class Optimizer {
         groups.append(ParamGroup(algorithm: algorithm))
         gradNorms.append(.nan)
         clipScales.append(nil)
+        skips.append(SkipRecord())
         return groups.count - 1
     }
 
@@ -98,13 +114,39 @@ public final class Optimizer {
         return gradNorms[group]
     }
 
+    /// The number of steps skipped for a group because a gradient was NaN or
+    /// infinite (skip_nonfinite), since the group was created.
+    public func skippedSteps(group: Int = 0) throws -> Int64 {
+        try checkGroup(group)
+        return skips[group].count
+    }
+
+    /// Whether the group's last step (the last `step` or `stepTensors` call
+    /// that stepped at least one of its tensors) was skipped because a
+    /// gradient was NaN or infinite; false before any step.
+    public func lastStepSkipped(group: Int = 0) throws -> Bool {
+        try checkGroup(group)
+        return skips[group].last
+    }
+
     /// Measures the group's gradient norm and records the clip coefficient
-    /// when max_grad_norm is on; `grads` yields (pointer, count, dtype) of
-    /// each of the group's tensors in this step.
+    /// when max_grad_norm is on, and decides whether skip_nonfinite skips the
+    /// group in this step; `grads` yields (pointer, count, dtype) of each of
+    /// the group's tensors in this step. Allocates nothing.
+    ///
+    /// With max_grad_norm on, the check rides on the norm pass: a finite sum
+    /// of squares proves every element finite (NaN and ±inf propagate into
+    /// it, and squares cannot cancel). Only a non-finite norm, which a NaN,
+    /// an inf or an fp64 overflow of the squares gives, needs the exact
+    /// element check. With max_grad_norm off, the check is one read-only
+    /// pass. With both off, nothing reads the gradients here.
     private func measureGradients(group: Int, _ forEachGrad: ((UnsafeRawPointer, Int, DType) -> Void) -> Void) {
         let maxNorm = groups[group][.maxGradNorm]
+        let checking = groups[group][.skipNonfinite] != 0
+        skips[group].skipping = false
         guard maxNorm > 0 else {
             clipScales[group] = nil
+            if checking { skips[group].skipping = hasNonfinite(forEachGrad) }
             return
         }
         var accumulator = NormAccumulator(2)
@@ -118,6 +160,25 @@ public final class Optimizer {
         guard stepped else { return }
         gradNorms[group] = accumulator.norm
         clipScales[group] = Clipping.clipCoefficient(maxNorm: maxNorm, total: accumulator.norm)
+        if checking && !accumulator.norm.isFinite { skips[group].skipping = hasNonfinite(forEachGrad) }
+    }
+
+    /// Whether any element of the gradients `forEachGrad` yields is NaN or
+    /// ±inf: one read-only pass on the thread pool (uses `work`).
+    private func hasNonfinite(_ forEachGrad: ((UnsafeRawPointer, Int, DType) -> Void) -> Void) -> Bool {
+        work.removeAll()
+        forEachGrad { work.appendCheck($0, count: $1, dtype: $2) }
+        return work.hasNonfinite()
+    }
+
+    /// Records, for each group the step in progress stepped, whether it was
+    /// skipped, and counts the skips.
+    private func recordSkips() {
+        for g in skips.indices where skips[g].stepped {
+            skips[g].stepped = false
+            skips[g].last = skips[g].skipping
+            if skips[g].skipping && skips[g].count < Int64.max { skips[g].count += 1 }
+        }
     }
 
     // MARK: Library-owned state
@@ -176,6 +237,9 @@ public final class Optimizer {
         for (i, grad) in grads.enumerated() {
             guard let grad else { continue }
             let param = params[i]
+            skips[param.group].stepped = true
+            // skip_nonfinite: a group with a NaN or inf gradient is left as it is.
+            if skips[param.group].skipping { continue }
             let group = groups[param.group]
             let layout = StateLayout(group)
             let momentum = param.states[Int(StateKind.momentumBuffer.rawValue)]
@@ -187,10 +251,12 @@ public final class Optimizer {
                 clipScale: clipScales[param.group]))
         }
         work.run()   // ThreadPool.swift
-        for (i, grad) in grads.enumerated() where grad != nil {
+        for (i, grad) in grads.enumerated() where grad != nil && !skips[params[i].group].skipping {
             params[i].states[Int(StateKind.momentumBuffer.rawValue)]?.initialized = true
             params[i].step += 1
         }
+        recordSkips()
+        // A skipped group's schedule still advances (see Optimizer+Schedule.swift).
         advanceSchedules(group: nil)  // Optimizer+Schedule.swift
     }
 
@@ -278,6 +344,13 @@ public final class Optimizer {
         measureGradients(group: group) { add in
             for i in 0..<n { add(grads[i]!, Int(counts[i]), dtype) }
         }
+        skips[group].stepped = true
+        // skip_nonfinite: the tensors of this call are left as they are.
+        if skips[group].skipping {
+            recordSkips()
+            advanceSchedules(group: group)  // a skipped step still advances the schedule
+            return
+        }
         let h = groups[group]
         work.removeAll()
         for i in 0..<n {
@@ -289,6 +362,7 @@ public final class Optimizer {
         }
         work.run()   // ThreadPool.swift
         for i in 0..<n { steps[i] += 1 }
+        recordSkips()
         advanceSchedules(group: group)  // Optimizer+Schedule.swift
     }
 

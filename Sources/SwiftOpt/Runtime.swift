@@ -105,4 +105,15 @@ public enum Runtime {
         case .baseline: _SwiftOptKernelsBase.Kernels.apply(update, start: start, end: end)
         }
     }
+
+    /// Whether elements [start, end) of one tensor's gradient hold a NaN or an
+    /// infinity, with the active level's kernels.
+    @inline(__always)
+    static func runNonfiniteCheck(_ update: UnsafePointer<so_update>, _ start: Int, _ end: Int) -> Bool {
+        switch activeLevel {
+        case .x86_64_v4: return _SwiftOptKernelsV4.Kernels.hasNonfinite(update, start: start, end: end)
+        case .x86_64_v3: return _SwiftOptKernelsV3.Kernels.hasNonfinite(update, start: start, end: end)
+        case .baseline: return _SwiftOptKernelsBase.Kernels.hasNonfinite(update, start: start, end: end)
+        }
+    }
 }

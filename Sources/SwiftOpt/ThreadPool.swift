@@ -190,17 +190,23 @@ final class StepWork {
     /// Items: (update index, start, end).
     private var items: UnsafeMutablePointer<(Int, Int, Int)>
     private var itemCapacity: Int
+    /// Per item: the result of `hasNonfinite()`'s check.
+    private var flags: UnsafeMutablePointer<Bool>
+    private var flagCapacity: Int
 
     init() {
         updateCapacity = 4
         updates = .allocate(capacity: updateCapacity)
         itemCapacity = 8
         items = .allocate(capacity: itemCapacity)
+        flagCapacity = 8
+        flags = .allocate(capacity: flagCapacity)
     }
 
     deinit {
         updates.deallocate()
         items.deallocate()
+        flags.deallocate()
     }
 
     func removeAll() { count = 0 }
@@ -217,16 +223,61 @@ final class StepWork {
         count += 1
     }
 
+    /// Adds a read-only tensor for `hasNonfinite()`: only its gradient is read.
+    func appendCheck(_ grad: UnsafeRawPointer, count: Int, dtype: DType) {
+        var update = so_update()
+        update.grad = grad
+        update.count = Int64(count)
+        update.is_double = dtype == .float64 ? 1 : 0
+        append(update)
+    }
+
     /// Runs every update: on the calling thread when the work is small or the
     /// pool has one thread, else spread over the pool (tensors spread over
     /// threads, large tensors in chunks). The result is the same either way.
     func run() {
-        var total = 0
-        for i in 0..<count { total += Int(updates[i].count) }
-        let pool = ThreadPool.shared
-        if total < StepWork.parallelElements || pool.size <= 1 || count == 0 {
+        guard let k = splitForPool() else {
             for i in 0..<count { Runtime.runKernel(updates + i, 0, Int(updates[i].count)) }
             return
+        }
+        ThreadPool.shared.run(k, Unmanaged.passUnretained(self).toOpaque()) { raw, i in
+            let work = Unmanaged<StepWork>.fromOpaque(raw).takeUnretainedValue()
+            let (u, start, end) = work.items[i]
+            Runtime.runKernel(work.updates + u, start, end)
+        }
+    }
+
+    /// Whether any element of the gradients of the listed tensors is NaN or
+    /// ±inf (skip_nonfinite): one read-only pass, spread over the pool like
+    /// `run()`. The answer is exact and the same whatever the thread count.
+    func hasNonfinite() -> Bool {
+        guard let k = splitForPool() else {
+            for i in 0..<count where Runtime.runNonfiniteCheck(updates + i, 0, Int(updates[i].count)) {
+                return true
+            }
+            return false
+        }
+        if k > flagCapacity {
+            flags.deallocate()
+            flagCapacity = Swift.max(k, flagCapacity * 2)
+            flags = .allocate(capacity: flagCapacity)
+        }
+        ThreadPool.shared.run(k, Unmanaged.passUnretained(self).toOpaque()) { raw, i in
+            let work = Unmanaged<StepWork>.fromOpaque(raw).takeUnretainedValue()
+            let (u, start, end) = work.items[i]
+            work.flags[i] = Runtime.runNonfiniteCheck(work.updates + u, start, end)
+        }
+        for i in 0..<k where flags[i] { return true }
+        return false
+    }
+
+    /// Splits the updates into items for the pool and returns their number,
+    /// or nil when the work should stay on the calling thread.
+    private func splitForPool() -> Int? {
+        var total = 0
+        for i in 0..<count { total += Int(updates[i].count) }
+        if total < StepWork.parallelElements || ThreadPool.shared.size <= 1 || count == 0 {
+            return nil
         }
         var itemTotal = 0
         for i in 0..<count {
@@ -248,10 +299,6 @@ final class StepWork {
                 start = end
             }
         }
-        pool.run(k, Unmanaged.passUnretained(self).toOpaque()) { raw, i in
-            let work = Unmanaged<StepWork>.fromOpaque(raw).takeUnretainedValue()
-            let (u, start, end) = work.items[i]
-            Runtime.runKernel(work.updates + u, start, end)
-        }
+        return k
     }
 }

@@ -1,7 +1,8 @@
 import CSwiftOpt
 import SwiftOpt
 
-// Gradient clipping: the in-step norm report and the standalone functions.
+// Gradient clipping: the in-step norm report, the non-finite skip counters
+// (skip_nonfinite) and the standalone functions.
 
 @c @implementation
 public func swiftopt_optimizer_grad_norm(_ optimizer: OpaquePointer?, _ group: Int64,
@@ -10,6 +11,28 @@ public func swiftopt_optimizer_grad_norm(_ optimizer: OpaquePointer?, _ group: I
         try withOptimizer(optimizer) { opt in
             let out = try required(outNorm, "out_norm")
             out.pointee = try opt.lastGradNorm(group: int(group))
+        }
+    }
+}
+
+@c @implementation
+public func swiftopt_optimizer_skipped_steps(_ optimizer: OpaquePointer?, _ group: Int64,
+                                             _ outCount: UnsafeMutablePointer<Int64>?) -> Int32 {
+    guarded("swiftopt_optimizer_skipped_steps") {
+        try withOptimizer(optimizer) { opt in
+            let out = try required(outCount, "out_count")
+            out.pointee = try opt.skippedSteps(group: int(group))
+        }
+    }
+}
+
+@c @implementation
+public func swiftopt_optimizer_last_step_skipped(_ optimizer: OpaquePointer?, _ group: Int64,
+                                                 _ outSkipped: UnsafeMutablePointer<Int32>?) -> Int32 {
+    guarded("swiftopt_optimizer_last_step_skipped") {
+        try withOptimizer(optimizer) { opt in
+            let out = try required(outSkipped, "out_skipped")
+            out.pointee = try opt.lastStepSkipped(group: int(group)) ? 1 : 0
         }
     }
 }

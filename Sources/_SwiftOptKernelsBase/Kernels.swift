@@ -92,6 +92,30 @@ public enum Kernels {
         }
     }
 
+    /// Whether elements [start, end) of the gradient of `update` hold a NaN
+    /// or an infinity (skip_nonfinite). Exact and read-only: an element is
+    /// non-finite when its exponent bits are all ones; the loop keeps the
+    /// largest masked exponent (an integer max, which vectorises) and
+    /// compares once at the end.
+    @inline(never)
+    public static func hasNonfinite(_ update: UnsafePointer<so_update>, start: Int, end: Int) -> Bool {
+        let u = update.pointee
+        let n = end - start
+        if u.is_double != 0 {
+            let bits = u.grad.assumingMemoryBound(to: UInt64.self) + start
+            let mask: UInt64 = 0x7FF0_0000_0000_0000
+            var top: UInt64 = 0
+            for i in 0..<n { top = Swift.max(top, bits[i] & mask) }
+            return top == mask
+        } else {
+            let bits = u.grad.assumingMemoryBound(to: UInt32.self) + start
+            let mask: UInt32 = 0x7F80_0000
+            var top: UInt32 = 0
+            for i in 0..<n { top = Swift.max(top, bits[i] & mask) }
+            return top == mask
+        }
+    }
+
     @inline(__always)
     private static func apply<T: BinaryFloatingPoint>(_ u: so_update, _ start: Int, _ end: Int, as: T.Type) {
         let n = end - start

@@ -47,7 +47,9 @@ static void set_all(swiftopt_optimizer *o, const setting *s, int n) {
 }
 
 /* Steps library-owned and caller-owned; returns the allocations made by the last `measured` steps. */
-static long run(int32_t algorithm, const setting *s, int n_settings, int measured) {
+/* poison != 0: every other step puts poison (NaN or inf) in the last element of
+ * the first tensor's gradient, so that skip_nonfinite skips those steps. */
+static long run(int32_t algorithm, const setting *s, int n_settings, int measured, float poison) {
     float *params[N_TENSORS], *grads[N_TENSORS], *caller_params[N_TENSORS];
     float *states[N_TENSORS * 3];
     swiftopt_optimizer *o = NULL;
@@ -74,11 +76,17 @@ static long run(int32_t algorithm, const setting *s, int n_settings, int measure
     long before = 0;
     for (int k = 0; k < 3 + measured; k++) {
         if (k == 3) before = atomic_load(&allocations);
+        if (poison != 0) grads[0][sizes[0] - 1] = k % 2 ? poison : 0.01f;
         CHECK_OK(swiftopt_optimizer_step(o, g, N_TENSORS));
         CHECK_OK(swiftopt_optimizer_step_tensors(o, 0, F32, N_TENSORS, (void *const *)caller_params, g,
                                                  counts, (void *const *)states, per_tensor, steps));
     }
     long made = atomic_load(&allocations) - before;
+    if (poison != 0) {
+        int64_t skipped = 0;
+        CHECK_OK(swiftopt_optimizer_skipped_steps(o, 0, &skipped));
+        CHECKF(skipped == 2 * ((3 + measured) / 2), "%lld steps skipped", (long long)skipped);
+    }
     CHECK_OK(swiftopt_optimizer_free(o));
     for (int t = 0; t < N_TENSORS; t++) {
         free(params[t]); free(caller_params[t]); free(grads[t]);
@@ -98,19 +106,26 @@ int main(void) {
     const setting adam[] = {{LR, 1e-3}, {SWIFTOPT_HP_AMSGRAD, 1}, {SWIFTOPT_HP_MAXIMIZE, 1},
                             {SWIFTOPT_HP_MAX_GRAD_NORM, 0.5}};
     const setting adamw[] = {{LR, 1e-3}, {SWIFTOPT_HP_WEIGHT_DECAY, 1e-2}};
-    struct { int32_t algorithm; const setting *s; int n; const char *name; } cases[] = {
-        {SWIFTOPT_ALGORITHM_SGD, sgd, 5, "sgd momentum nesterov decay clip"},
-        {SWIFTOPT_ALGORITHM_SGD, sgd_plain, 1, "sgd plain"},
-        {SWIFTOPT_ALGORITHM_ADAGRAD, adagrad, 3, "adagrad"},
-        {SWIFTOPT_ALGORITHM_RMSPROP, rmsprop, 4, "rmsprop centered momentum l1"},
-        {SWIFTOPT_ALGORITHM_ADAM, adam, 4, "adam amsgrad maximize clip"},
-        {SWIFTOPT_ALGORITHM_ADAMW, adamw, 2, "adamw"},
+    const setting adam_skip[] = {{LR, 1e-3}, {SWIFTOPT_HP_SKIP_NONFINITE, 1}};
+    const setting sgd_skip_clip[] = {{LR, 1e-2}, {SWIFTOPT_HP_MOMENTUM, 0.9}, {SWIFTOPT_HP_MAX_GRAD_NORM, 1},
+                                     {SWIFTOPT_HP_SKIP_NONFINITE, 1}};
+    struct { int32_t algorithm; const setting *s; int n; const char *name; float poison; } cases[] = {
+        {SWIFTOPT_ALGORITHM_SGD, sgd, 5, "sgd momentum nesterov decay clip", 0},
+        {SWIFTOPT_ALGORITHM_SGD, sgd_plain, 1, "sgd plain", 0},
+        {SWIFTOPT_ALGORITHM_ADAGRAD, adagrad, 3, "adagrad", 0},
+        {SWIFTOPT_ALGORITHM_RMSPROP, rmsprop, 4, "rmsprop centered momentum l1", 0},
+        {SWIFTOPT_ALGORITHM_ADAM, adam, 4, "adam amsgrad maximize clip", 0},
+        {SWIFTOPT_ALGORITHM_ADAMW, adamw, 2, "adamw", 0},
+        {SWIFTOPT_ALGORITHM_ADAM, adam_skip, 2, "adam skip_nonfinite, finite", 0},
+        {SWIFTOPT_ALGORITHM_ADAM, adam_skip, 2, "adam skip_nonfinite, NaN every other step", NAN},
+        {SWIFTOPT_ALGORITHM_SGD, sgd_skip_clip, 4, "sgd clip skip_nonfinite, finite", 0},
+        {SWIFTOPT_ALGORITHM_SGD, sgd_skip_clip, 4, "sgd clip skip_nonfinite, inf every other step", INFINITY},
     };
     const int32_t threads[] = {1, 2, 3};
     for (size_t th = 0; th < sizeof threads / sizeof threads[0]; th++) {
         CHECK_OK(swiftopt_set_num_threads(threads[th]));
         for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-            long made = run(cases[c].algorithm, cases[c].s, cases[c].n, 20);
+            long made = run(cases[c].algorithm, cases[c].s, cases[c].n, 20, cases[c].poison);
             CHECKF(made == 0, "%s, %d threads: %ld allocations in 20 steady-state steps",
                    cases[c].name, threads[th], made);
         }

@@ -137,8 +137,8 @@ static void test_names_round_trip(void) {
     static const char *const hps[] = {
         NULL, "lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize", "lr_decay",
         "initial_accumulator_value", "eps", "alpha", "centered", "beta1", "beta2", "amsgrad",
-        "decoupled_weight_decay", "l1", "max_grad_norm", "clip_value"};
-    for (int32_t h = 1; h <= 18; h++) {
+        "decoupled_weight_decay", "l1", "max_grad_norm", "clip_value", "skip_nonfinite"};
+    for (int32_t h = 1; h <= 19; h++) {
         const char *name = swiftopt_hyperparameter_name(h);
         CHECKF(name != NULL && strcmp(name, hps[h]) == 0, "hyperparameter %d is named %s", (int)h,
                name ? name : "(null)");
@@ -147,6 +147,7 @@ static void test_names_round_trip(void) {
         CHECK(back == h);
     }
     CHECK(SWIFTOPT_HP_LR == 1 && SWIFTOPT_HP_AMSGRAD == 14 && SWIFTOPT_HP_EPS == 9);
+    CHECK(SWIFTOPT_HP_CLIP_VALUE == 18 && SWIFTOPT_HP_SKIP_NONFINITE == 19);
 
     static const char *const states[] = {NULL,         "momentum_buffer", "sum",
                                          "square_avg", "grad_avg",        "exp_avg",
@@ -174,7 +175,8 @@ typedef struct {
 #define COMMON_ROWS                                                                           \
     {SWIFTOPT_HP_L1, 0, 0, INF, 0},                                                           \
     {SWIFTOPT_HP_MAX_GRAD_NORM, 0, 0, INF, 0},                                                \
-    {SWIFTOPT_HP_CLIP_VALUE, 0, 0, INF, 0}
+    {SWIFTOPT_HP_CLIP_VALUE, 0, 0, INF, 0},                                                   \
+    BOOL_ROW(SWIFTOPT_HP_SKIP_NONFINITE)
 
 /* Order: the SWIFTOPT_ALGORITHM_* comments (torch's constructor order). */
 static const hp_row sgd_table[] = {
@@ -225,11 +227,11 @@ static const struct {
     const hp_row *rows;
     int n;
 } tables[6] = {{NULL, 0},
-               {sgd_table, 10},
-               {adagrad_table, 10},
-               {rmsprop_table, 11},
-               {adam_table, 11},
-               {adamw_table, 10}};
+               {sgd_table, 11},
+               {adagrad_table, 11},
+               {rmsprop_table, 12},
+               {adam_table, 12},
+               {adamw_table, 11}};
 
 static void test_hyperparameter_tables(void) {
     for (int32_t a = 1; a <= 5; a++) {

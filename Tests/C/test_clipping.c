@@ -1,6 +1,7 @@
 /*
  * test_clipping.c — the gradient-clipping entry points: swiftopt_clip_grad_norm,
- * swiftopt_clip_grad_value and swiftopt_optimizer_grad_norm. Values against
+ * swiftopt_clip_grad_value and swiftopt_optimizer_grad_norm, and skip_nonfinite
+ * (swiftopt_optimizer_skipped_steps, swiftopt_optimizer_last_step_skipped). Values against
  * torch's formulas computed here by hand; every error path returns its status
  * and a message and writes nothing. Part of `make test-c`.
  */
@@ -147,10 +148,101 @@ static void test_optimizer_grad_norm(void) {
     CHECK_STATUS(SWIFTOPT_ERROR_INVALID_HANDLE, swiftopt_optimizer_grad_norm(opt, 0, &norm));
 }
 
+/* skip_nonfinite: a NaN or inf gradient skips the group's step (library-owned
+ * and caller-owned), counted per group; the call still returns OK. */
+static void test_optimizer_skip_nonfinite(void) {
+    swiftopt_optimizer *opt = NULL;
+    REQUIRE_OK(swiftopt_optimizer_create(SWIFTOPT_ALGORITHM_ADAM, &opt));
+    int64_t g1 = -1;
+    CHECK_OK(swiftopt_optimizer_add_group(opt, &g1));
+    CHECK(g1 == 1);
+    float w[3] = {1, 2, 3}, v[2] = {-1, -2};
+    CHECK_OK(swiftopt_optimizer_add_param(opt, 0, SWIFTOPT_DTYPE_FLOAT32, w, 3, NULL));
+    CHECK_OK(swiftopt_optimizer_add_param(opt, 1, SWIFTOPT_DTYPE_FLOAT32, v, 2, NULL));
+    double on = -1;
+    CHECK_OK(swiftopt_optimizer_get_hyperparameter(opt, 0, SWIFTOPT_HP_SKIP_NONFINITE, &on));
+    CHECK(on == 0);
+    CHECK_STATUS(SWIFTOPT_ERROR_OUT_OF_BOUNDS,
+                 swiftopt_optimizer_set_hyperparameter(opt, 0, SWIFTOPT_HP_SKIP_NONFINITE, 0.5));
+    CHECK_OK(swiftopt_optimizer_set_hyperparameter(opt, 0, SWIFTOPT_HP_SKIP_NONFINITE, 1));
+    CHECK_OK(swiftopt_optimizer_set_hyperparameter(opt, 1, SWIFTOPT_HP_SKIP_NONFINITE, 1));
+    int64_t skipped = -1;
+    int32_t last = -1;
+    CHECK_OK(swiftopt_optimizer_skipped_steps(opt, 0, &skipped));
+    CHECK_OK(swiftopt_optimizer_last_step_skipped(opt, 0, &last));
+    CHECK(skipped == 0 && last == 0);
+
+    float ga[3] = {0.1f, 0.2f, 0.3f}, gb[2] = {0.5f, -0.5f};
+    const void *grads[2] = {ga, gb};
+    ga[2] = NAN; /* group 0 skipped, group 1 stepped */
+    CHECK_OK(swiftopt_optimizer_step(opt, grads, 2));
+    CHECK(w[0] == 1 && w[1] == 2 && w[2] == 3);
+    CHECK(v[0] != -1 && v[1] != -2);
+    int64_t step = -1;
+    CHECK_OK(swiftopt_optimizer_get_step(opt, 0, &step));
+    CHECK(step == 0);
+    CHECK_OK(swiftopt_optimizer_get_step(opt, 1, &step));
+    CHECK(step == 1);
+    float m[3] = {9, 9, 9};
+    CHECK_OK(swiftopt_optimizer_get_state(opt, 0, SWIFTOPT_STATE_EXP_AVG, m, 3));
+    CHECK(m[0] == 0 && m[1] == 0 && m[2] == 0);
+    CHECK_OK(swiftopt_optimizer_skipped_steps(opt, 0, &skipped));
+    CHECK_OK(swiftopt_optimizer_last_step_skipped(opt, 0, &last));
+    CHECK(skipped == 1 && last == 1);
+    CHECK_OK(swiftopt_optimizer_skipped_steps(opt, 1, &skipped));
+    CHECK_OK(swiftopt_optimizer_last_step_skipped(opt, 1, &last));
+    CHECK(skipped == 0 && last == 0);
+    ga[2] = 0.3f; /* finite again: stepped */
+    CHECK_OK(swiftopt_optimizer_step(opt, grads, 2));
+    CHECK(w[0] != 1);
+    CHECK_OK(swiftopt_optimizer_last_step_skipped(opt, 0, &last));
+    CHECK(last == 0);
+
+    /* caller-owned: the call is one unit; steps[] unchanged */
+    double p[4] = {1, 2, 3, 4}, g[4] = {0.1, 0.2, -INFINITY, 0.4};
+    double ea[4] = {0}, eas[4] = {0};
+    void *params[1] = {p}, *states[2] = {ea, eas};
+    const void *cg[1] = {g};
+    int64_t counts[1] = {4}, steps[1] = {0};
+    CHECK_OK(swiftopt_optimizer_step_tensors(opt, 1, SWIFTOPT_DTYPE_FLOAT64, 1, params, cg, counts, states, 2,
+                                             steps));
+    CHECK(steps[0] == 0 && p[0] == 1 && p[3] == 4 && ea[0] == 0 && eas[2] == 0);
+    CHECK_OK(swiftopt_optimizer_skipped_steps(opt, 1, &skipped));
+    CHECK_OK(swiftopt_optimizer_last_step_skipped(opt, 1, &last));
+    CHECK(skipped == 1 && last == 1);
+    CHECK_OK(swiftopt_optimizer_skipped_steps(opt, 0, &skipped));
+    CHECK(skipped == 1);
+    g[2] = 0.3;
+    CHECK_OK(swiftopt_optimizer_step_tensors(opt, 1, SWIFTOPT_DTYPE_FLOAT64, 1, params, cg, counts, states, 2,
+                                             steps));
+    CHECK(steps[0] == 1 && p[0] != 1);
+    CHECK_OK(swiftopt_optimizer_last_step_skipped(opt, 1, &last));
+    CHECK(last == 0);
+
+    /* errors: nothing written */
+    skipped = -7;
+    last = -7;
+    CHECK_STATUS(SWIFTOPT_ERROR_NULL_POINTER, swiftopt_optimizer_skipped_steps(opt, 0, NULL));
+    CHECK_STATUS(SWIFTOPT_ERROR_NULL_POINTER, swiftopt_optimizer_skipped_steps(NULL, 0, &skipped));
+    CHECK_STATUS(SWIFTOPT_ERROR_INDEX_OUT_OF_RANGE, swiftopt_optimizer_skipped_steps(opt, 2, &skipped));
+    CHECK_STATUS(SWIFTOPT_ERROR_INDEX_OUT_OF_RANGE, swiftopt_optimizer_skipped_steps(opt, -1, &skipped));
+    CHECK_STATUS(SWIFTOPT_ERROR_NULL_POINTER, swiftopt_optimizer_last_step_skipped(opt, 0, NULL));
+    CHECK_STATUS(SWIFTOPT_ERROR_NULL_POINTER, swiftopt_optimizer_last_step_skipped(NULL, 0, &last));
+    CHECK_STATUS(SWIFTOPT_ERROR_INDEX_OUT_OF_RANGE, swiftopt_optimizer_last_step_skipped(opt, 2, &last));
+    CHECK_STATUS(SWIFTOPT_ERROR_INDEX_OUT_OF_RANGE,
+                 swiftopt_optimizer_last_step_skipped(opt, INT64_MIN, &last));
+    CHECK(skipped == -7 && last == -7);
+    CHECK(has_message());
+    CHECK_OK(swiftopt_optimizer_free(opt));
+    CHECK_STATUS(SWIFTOPT_ERROR_INVALID_HANDLE, swiftopt_optimizer_skipped_steps(opt, 0, &skipped));
+    CHECK_STATUS(SWIFTOPT_ERROR_INVALID_HANDLE, swiftopt_optimizer_last_step_skipped(opt, 0, &last));
+}
+
 int main(void) {
     test_clip_grad_norm_values();
     test_clip_grad_value_values();
     test_clipping_errors();
     test_optimizer_grad_norm();
+    test_optimizer_skip_nonfinite();
     return check_report("test_clipping");
 }

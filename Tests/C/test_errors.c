@@ -360,10 +360,10 @@ static void test_name_lookup_errors(void) {
                      swiftopt_hyperparameter_from_name(bad_hps[i], &out));
     CHECK(out == 77);
 
-    const int32_t bad_codes[] = {0, -1, 19, 20, 100, INT32_MIN, INT32_MAX};
+    const int32_t bad_codes[] = {0, -1, 20, 21, 100, INT32_MIN, INT32_MAX};
     for (size_t i = 0; i < sizeof bad_codes / sizeof *bad_codes; i++) {
         CHECK(swiftopt_hyperparameter_name(bad_codes[i]) == NULL);
-        CHECK(swiftopt_state_name(bad_codes[i] == 19 ? 8 : bad_codes[i]) == NULL);
+        CHECK(swiftopt_state_name(bad_codes[i] == 20 ? 8 : bad_codes[i]) == NULL);
         if (bad_codes[i] < 1 || bad_codes[i] > 5) CHECK(swiftopt_algorithm_name(bad_codes[i]) == NULL);
     }
     CHECK(swiftopt_algorithm_name(6) == NULL);
@@ -407,12 +407,12 @@ static void test_introspection_errors(void) {
         /* unknown hyperparameter codes, and ones the algorithm does not use */
         double d = -1, lo = -1, hi = -1;
         uint32_t flags = 77;
-        const int32_t bad_hps[] = {0, -1, 19, 1000, INT32_MIN, INT32_MAX};
+        const int32_t bad_hps[] = {0, -1, 20, 1000, INT32_MIN, INT32_MAX};
         for (size_t i = 0; i < sizeof bad_hps / sizeof *bad_hps; i++)
             EXPECT_ERROR(NULL, SWIFTOPT_ERROR_UNKNOWN_HYPERPARAMETER,
                          swiftopt_algorithm_hyperparameter_info(all_algorithms[a], bad_hps[i], &d,
                                                                 &lo, &hi, &flags));
-        for (int32_t hp = 1; hp <= 18; hp++) {
+        for (int32_t hp = 1; hp <= 19; hp++) {
             if (algorithm_uses(all_algorithms[a], hp)) continue;
             EXPECT_ERROR(NULL, SWIFTOPT_ERROR_UNKNOWN_HYPERPARAMETER,
                          swiftopt_algorithm_hyperparameter_info(all_algorithms[a], hp, &d, &lo, &hi,
@@ -580,7 +580,7 @@ static void test_hyperparameter_errors(int32_t algo) {
         EXPECT_ERROR(&fx, SWIFTOPT_ERROR_INDEX_OUT_OF_RANGE,
                      swiftopt_optimizer_get_hyperparameter(fx.opt, bad_groups[i], SWIFTOPT_HP_LR, &v));
     }
-    const int32_t bad_hps[] = {0, -1, 19, 1000, INT32_MIN, INT32_MAX};
+    const int32_t bad_hps[] = {0, -1, 20, 1000, INT32_MIN, INT32_MAX};
     for (size_t i = 0; i < sizeof bad_hps / sizeof *bad_hps; i++) {
         EXPECT_ERROR(&fx, SWIFTOPT_ERROR_UNKNOWN_HYPERPARAMETER,
                      swiftopt_optimizer_set_hyperparameter(fx.opt, 0, bad_hps[i], 0.5));
@@ -588,7 +588,7 @@ static void test_hyperparameter_errors(int32_t algo) {
                      swiftopt_optimizer_get_hyperparameter(fx.opt, 1, bad_hps[i], &v));
     }
     int unused = 0;
-    for (int32_t hp = 1; hp <= 18; hp++) {
+    for (int32_t hp = 1; hp <= 19; hp++) {
         if (algorithm_uses(algo, hp)) continue;
         unused++;
         EXPECT_ERROR(&fx, SWIFTOPT_ERROR_UNKNOWN_HYPERPARAMETER,

@@ -7,8 +7,9 @@ struct HyperparameterTests {
     func defaults(_ algorithm: Algorithm) throws {
         let torch = TorchDefaults.values(algorithm)
         // torch's constructor arguments, plus swiftopt's regularization and
-        // clipping options (all off by default; AdamW always decouples).
-        var extensions: Set<Hyperparameter> = [.l1, .maxGradNorm, .clipValue]
+        // clipping options and the non-finite skip (all off by default; AdamW
+        // always decouples).
+        var extensions: Set<Hyperparameter> = [.l1, .maxGradNorm, .clipValue, .skipNonfinite]
         if algorithm != .adamw { extensions.insert(.decoupledWeightDecay) }
         #expect(Set(algorithm.hyperparameters) == Set(torch.keys).union(extensions),
                 "\(algorithm.name): hyperparameters \(algorithm.hyperparameters.map(\.name))")
@@ -193,7 +194,7 @@ struct HyperparameterTests {
         #expect(Hyperparameter.allCases.map(\.name) == [
             "lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize", "lr_decay",
             "initial_accumulator_value", "eps", "alpha", "centered", "beta1", "beta2", "amsgrad",
-            "decoupled_weight_decay", "l1", "max_grad_norm", "clip_value",
+            "decoupled_weight_decay", "l1", "max_grad_norm", "clip_value", "skip_nonfinite",
         ])
         for h in Hyperparameter.allCases {
             #expect(Hyperparameter(name: h.name) == h)

@@ -59,6 +59,7 @@ HP_DECOUPLED_WEIGHT_DECAY = 15
 HP_L1 = 16
 HP_MAX_GRAD_NORM = 17
 HP_CLIP_VALUE = 18
+HP_SKIP_NONFINITE = 19
 
 HP_FLAG_BOOLEAN = 1
 HP_FLAG_MIN_EXCLUSIVE = 2
@@ -245,6 +246,8 @@ SIGNATURES: "dict[str, Tuple[Any, list]]" = {
     ),
     # gradient clipping
     "swiftopt_optimizer_grad_norm": (STATUS, [optimizer_p, c_int64, _f64p]),
+    "swiftopt_optimizer_skipped_steps": (STATUS, [optimizer_p, c_int64, _i64p]),
+    "swiftopt_optimizer_last_step_skipped": (STATUS, [optimizer_p, c_int64, _i32p]),
     "swiftopt_clip_grad_norm": (STATUS, [c_int32, c_int64, _ptr_array, _i64p, c_double, c_double, _f64p]),
     "swiftopt_clip_grad_value": (STATUS, [c_int32, c_int64, _ptr_array, _i64p, c_double]),
     # losses and penalties

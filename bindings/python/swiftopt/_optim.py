@@ -62,16 +62,17 @@ _HYPERPARAMETER_CODES: Dict[str, Tuple[int, ...]] = {
     "l1": (_lib.HP_L1,),
     "max_grad_norm": (_lib.HP_MAX_GRAD_NORM,),
     "clip_value": (_lib.HP_CLIP_VALUE,),
+    "skip_nonfinite": (_lib.HP_SKIP_NONFINITE,),
 }
 #: torch's implementation switches. swiftopt always runs its own fused kernel:
 #: foreach/fused are accepted and ignored; differentiable/capturable must be
 #: False. (AdamW's decoupled_weight_decay is also a switch: it must stay True.)
 _SWITCH_KEYS = frozenset({"foreach", "fused", "differentiable", "capturable"})
-#: swiftopt's regularization and clipping options, which torch.optim does not
+#: swiftopt's regularization, clipping and non-finite options, which torch.optim does not
 #: have: keyword-only constructor arguments of every optimizer (SGD, Adagrad
 #: and RMSprop also get decoupled_weight_decay, as torch's Adam has it), kept
 #: in param_groups after torch's keys. Their defaults (0, False) switch them off.
-_EXTRA_KEYS = ("l1", "max_grad_norm", "clip_value")
+_EXTRA_KEYS = ("l1", "max_grad_norm", "clip_value", "skip_nonfinite")
 _STATE_NAMES = {
     _lib.STATE_MOMENTUM_BUFFER: "momentum_buffer",
     _lib.STATE_SUM: "sum",
@@ -347,6 +348,14 @@ class Optimizer:
     ``clip_value``
         When > 0, each gradient element is clamped to ``[-clip_value,
         clip_value]`` (after norm clipping), as torch's ``clip_grad_value_``.
+    ``skip_nonfinite``
+        When True, a step whose gradients for the group hold a NaN or an
+        infinity leaves the group's parameters and state unchanged (torch's
+        ``GradScaler`` skipping ``optimizer.step()`` in mixed-precision
+        training) and counts the skip: :meth:`skipped_steps`,
+        :meth:`last_step_skipped`. Other groups step normally; ``step()``
+        raises nothing. An attached schedule advances anyway, as torch's
+        ``scheduler.step()`` after a skipped step.
 
     Order per element: clip, negate (maximize), coupled L2, update, L1.
 
@@ -636,6 +645,32 @@ class Optimizer:
         _L.swiftopt_optimizer_grad_norm(native.handle, self.param_groups[group]._index, byref(out))
         return out.value
 
+    def skipped_steps(self, group: int = 0) -> int:
+        """The number of steps of group ``group`` skipped because a gradient
+        held NaN or infinity (``skip_nonfinite=True``), since the group was
+        added. ``group`` indexes ``param_groups``."""
+        native, index = self._native_group(group)
+        out = c_int64()
+        _L.swiftopt_optimizer_skipped_steps(native.handle, index, byref(out))
+        return out.value
+
+    def last_step_skipped(self, group: int = 0) -> bool:
+        """Whether group ``group``'s last step (the last ``step()`` with a
+        gradient for one of its parameters) was skipped because a gradient
+        held NaN or infinity (``skip_nonfinite=True``); False before any."""
+        native, index = self._native_group(group)
+        out = c_int32()
+        _L.swiftopt_optimizer_last_step_skipped(native.handle, index, byref(out))
+        return bool(out.value)
+
+    def _native_group(self, group: Any) -> Tuple["_Native", int]:
+        native = self._live()
+        if isinstance(group, bool) or not isinstance(group, numbers.Integral):
+            raise ArgumentTypeError(f"group must be an int, got {type(group).__name__}")
+        if not -len(self.param_groups) <= group < len(self.param_groups):
+            raise IndexOutOfRangeError(f"group {group} out of range: the optimizer has {len(self.param_groups)} groups")
+        return native, self.param_groups[group]._index
+
     def _grad_pointer(self, i: int, g: Any) -> Optional[int]:
         cache = self._grad_cache
         if g is None:
@@ -668,9 +703,18 @@ class Optimizer:
         )
 
     def _note_sgd_step(self, grads: Sequence[Optional[np.ndarray]]) -> None:
+        skipped: Dict[int, bool] = {}  # group -> its step was skipped (skip_nonfinite)
         for i, g in enumerate(grads):
-            if g is not None and self.param_groups[self._param_group[i]]["momentum"] != 0:
-                self._momentum_ready[i] = True
+            k = self._param_group[i]
+            group = self.param_groups[k]
+            if g is None or group["momentum"] == 0:
+                continue
+            if group["skip_nonfinite"]:
+                if k not in skipped:
+                    skipped[k] = self.last_step_skipped(k)
+                if skipped[k]:
+                    continue
+            self._momentum_ready[i] = True
         self._update_sgd_pending()
 
     # -- state --
@@ -939,13 +983,14 @@ class SGD(Optimizer):
         l1: float = 0.0,
         max_grad_norm: float = 0.0,
         clip_value: float = 0.0,
+        skip_nonfinite: bool = False,
     ) -> None:
         super().__init__(
             params,
             dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov,
                  maximize=maximize, foreach=foreach, differentiable=differentiable, fused=fused,
                  decoupled_weight_decay=decoupled_weight_decay, l1=l1, max_grad_norm=max_grad_norm,
-                 clip_value=clip_value),
+                 clip_value=clip_value, skip_nonfinite=skip_nonfinite),
         )
 
 
@@ -993,13 +1038,14 @@ class Adagrad(Optimizer):
         l1: float = 0.0,
         max_grad_norm: float = 0.0,
         clip_value: float = 0.0,
+        skip_nonfinite: bool = False,
     ) -> None:
         super().__init__(
             params,
             dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                  initial_accumulator_value=initial_accumulator_value, foreach=foreach, maximize=maximize,
                  differentiable=differentiable, fused=fused, decoupled_weight_decay=decoupled_weight_decay, l1=l1,
-                 max_grad_norm=max_grad_norm, clip_value=clip_value),
+                 max_grad_norm=max_grad_norm, clip_value=clip_value, skip_nonfinite=skip_nonfinite),
         )
 
 
@@ -1053,13 +1099,14 @@ class RMSprop(Optimizer):
         l1: float = 0.0,
         max_grad_norm: float = 0.0,
         clip_value: float = 0.0,
+        skip_nonfinite: bool = False,
     ) -> None:
         super().__init__(
             params,
             dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered, weight_decay=weight_decay,
                  capturable=capturable, foreach=foreach, maximize=maximize, differentiable=differentiable,
                  decoupled_weight_decay=decoupled_weight_decay, l1=l1, max_grad_norm=max_grad_norm,
-                 clip_value=clip_value),
+                 clip_value=clip_value, skip_nonfinite=skip_nonfinite),
         )
 
 
@@ -1115,13 +1162,14 @@ class Adam(Optimizer):
         l1: float = 0.0,
         max_grad_norm: float = 0.0,
         clip_value: float = 0.0,
+        skip_nonfinite: bool = False,
     ) -> None:
         super().__init__(
             params,
             dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize,
                  foreach=foreach, capturable=capturable, differentiable=differentiable, fused=fused,
                  decoupled_weight_decay=decoupled_weight_decay, l1=l1, max_grad_norm=max_grad_norm,
-                 clip_value=clip_value),
+                 clip_value=clip_value, skip_nonfinite=skip_nonfinite),
         )
 
 
@@ -1165,11 +1213,12 @@ class AdamW(Adam):
         l1: float = 0.0,
         max_grad_norm: float = 0.0,
         clip_value: float = 0.0,
+        skip_nonfinite: bool = False,
     ) -> None:
         Optimizer.__init__(
             self,
             params,
             dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize,
                  foreach=foreach, capturable=capturable, differentiable=differentiable, fused=fused,
-                 decoupled_weight_decay=True, l1=l1, max_grad_norm=max_grad_norm, clip_value=clip_value),
+                 decoupled_weight_decay=True, l1=l1, max_grad_norm=max_grad_norm, clip_value=clip_value, skip_nonfinite=skip_nonfinite),
         )

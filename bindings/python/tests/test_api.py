@@ -270,7 +270,7 @@ def test_state_dict_keys_match_torchs(torch):
         for i in theirs["state"]:
             assert list(ours["state"][i]) == list(theirs["state"][i]), name
         # torch's keys and values, then swiftopt's own options (off)
-        extras = {"l1": 0.0, "max_grad_norm": 0.0, "clip_value": 0.0}
+        extras = {"l1": 0.0, "max_grad_norm": 0.0, "clip_value": 0.0, "skip_nonfinite": False}
         if name not in ("Adam", "AdamW"):
             extras = {"decoupled_weight_decay": False, **extras}
         expected = [{**{k: v for k, v in g.items() if k != "params"}, **extras, "params": g["params"]}

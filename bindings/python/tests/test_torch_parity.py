@@ -83,9 +83,10 @@ def test_matches_torch_fp32(torch, name, options):
     record_parity("torch32-own-error", name, "float32", worst["torch"])
 
 
-#: swiftopt's own options (regularization and clipping), keyword-only after
+#: swiftopt's own options (regularization, clipping, non-finite skip), keyword-only after
 #: torch's arguments and after torch's keys in param_groups, off by default.
-EXTRAS = {"decoupled_weight_decay": False, "l1": 0.0, "max_grad_norm": 0.0, "clip_value": 0.0}
+EXTRAS = {"decoupled_weight_decay": False, "l1": 0.0, "max_grad_norm": 0.0, "clip_value": 0.0,
+          "skip_nonfinite": False}
 
 
 def extras(name, signature=False):
