@@ -1405,7 +1405,8 @@ int32_t swiftopt_optimizer_step_schedule_metric(swiftopt_optimizer *optimizer, i
  * A checkpoint is the whole state of an optimizer in one self-describing byte
  * string: the algorithm; every group's hyperparameters (stored by code, so
  * that a later library with more hyperparameters reads old checkpoints, the
- * new ones at their defaults), its last gradient norm and its attached
+ * new ones at their defaults), its last gradient norm, its skip_nonfinite
+ * counters (swiftopt_optimizer_skipped_steps(), _last_step_skipped()) and its attached
  * schedule (the schedule itself, with its parameters, milestones, children
  * and ReduceLROnPlateau state, its base lr and its step); every registered
  * parameter's dtype, element count, group, step count and state tensors
@@ -1428,7 +1429,8 @@ int32_t swiftopt_optimizer_step_schedule_metric(swiftopt_optimizer *optimizer, i
  *               u64 total size in bytes; u32 algorithm; u32 group count G;
  *               u64 parameter count P; u64 offset of the parameter records
  *   G groups    u32 count H, H x {u32 SWIFTOPT_HP_* code, f64 value};
- *               f64 last gradient norm; u32 schedule attached (0, 1); if 1:
+ *               f64 last gradient norm; i64 steps skipped by skip_nonfinite;
+ *               u32 last step skipped (0, 1); u32 schedule attached (0, 1); if 1:
  *               f64 base lr, i64 schedule step, a schedule record
  *   schedule    u32 SWIFTOPT_SCHEDULE_* kind; u32 count S, S x {u32
  *               SWIFTOPT_SCHEDULE_PARAM_* code, f64 value} (the parameters

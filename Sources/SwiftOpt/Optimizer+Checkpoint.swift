@@ -29,6 +29,7 @@
 //     H  × { u32 code (SWIFTOPT_HP_*), f64 value }   every hyperparameter of the
 //           algorithm; a code missing from an old file reads as its default
 //     8  f64 last gradient norm (NaN before a clipping step)
+//     8  i64 steps skipped by skip_nonfinite; 4 u32 last step skipped (0 or 1)
 //     4  u32 schedule attached (0 or 1); when 1:
 //     8  f64 base lr, 8 i64 schedule step, then a schedule record
 //   schedule record (recursive; nesting at most Schedule.maxDepth)
@@ -107,6 +108,8 @@ extension Optimizer {
                 w.f64(group[spec.hyperparameter])
             }
             w.f64(gradNorms[g])
+            w.i64(skips[g].count)
+            w.u32(skips[g].last ? 1 : 0)
             if let attached = group.schedule {
                 w.u32(1)
                 w.f64(attached.baseLR)
@@ -178,6 +181,10 @@ extension Optimizer {
         // Commit: nothing below can fail.
         groups = decoded.groups
         gradNorms = decoded.gradNorms
+        for (g, skipped) in decoded.skipped.enumerated() {
+            skips[g].count = skipped.count
+            skips[g].last = skipped.last
+        }
         for (param, saved) in zip(params, decoded.params) {
             param.step = saved.step
             param.states = saved.states
@@ -197,6 +204,7 @@ extension Optimizer {
     private struct Decoded {
         var groups: [ParamGroup] = []
         var gradNorms: [Double] = []
+        var skipped: [(count: Int64, last: Bool)] = []
         var params: [DecodedParam] = []
     }
 
@@ -269,6 +277,12 @@ extension Optimizer {
             }
             var group = try corrupt("group \(g)") { try ParamGroup(algorithm: algorithm, restoring: pairs) }
             decoded.gradNorms.append(try r.f64("group \(g) gradient norm"))
+            let skippedCount = try r.i64("group \(g) skipped steps")
+            let lastSkipped = try r.u32("group \(g) last step skipped")
+            guard skippedCount >= 0, lastSkipped <= 1 else {
+                throw OptimizerError(.corruptData, "checkpoint group \(g): invalid skipped-step record")
+            }
+            decoded.skipped.append((skippedCount, lastSkipped == 1))
             switch try r.u32("group \(g) schedule flag") {
             case 0:
                 break

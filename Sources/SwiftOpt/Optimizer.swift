@@ -34,12 +34,12 @@ public final class Optimizer {
     /// allocated with the group so that steps allocate nothing).
     private var clipScales: [Double?]
     /// Per group: skip_nonfinite's bookkeeping (allocated with the group).
-    private var skips: [SkipRecord]
+    var skips: [SkipRecord]
     /// The step's tensor updates, in buffers reused from step to step.
     private let work = StepWork()
 
     /// skip_nonfinite's bookkeeping for one group.
-    private struct SkipRecord {
+    struct SkipRecord {
         /// The step in progress skips the group (scratch).
         var skipping = false
         /// The step in progress steps at least one of the group's tensors (scratch).

@@ -332,3 +332,23 @@ struct CheckpointTests {
         #expect(short.allSatisfy { $0 == 0xAB })
     }
 }
+
+@Test func checkpointsKeepTheSkippedStepCounters() throws {
+    let (opt, buffers) = try checkpointFixture(Settings(algorithm: .adam, values: [.lr: 1e-2]), as: Double.self)
+    try opt.set(.skipNonfinite, 1, group: 0)
+    let finite = buffers.map { Buffer([Double](repeating: 0.5, count: $0.count)) }
+    let bad = finite.map { Buffer($0.values) }
+    bad[0].pointer[0] = .nan   // parameter 0 is in group 0
+    try opt.step(grads: bad.map { UnsafeRawPointer($0.raw) })
+    try opt.step(grads: finite.map { UnsafeRawPointer($0.raw) })
+    try opt.step(grads: bad.map { UnsafeRawPointer($0.raw) })
+    #expect(try opt.skippedSteps(group: 0) == 2 && opt.lastStepSkipped(group: 0))
+    let saved = try opt.checkpoint()
+
+    let (fresh, _) = try checkpointFixture(Settings(algorithm: .adam, values: [:]), configure: false, as: Double.self)
+    #expect(try fresh.skippedSteps(group: 0) == 0)
+    try fresh.restore(from: saved)
+    #expect(try fresh.skippedSteps(group: 0) == 2 && fresh.lastStepSkipped(group: 0))
+    #expect(try fresh.skippedSteps(group: 1) == 0 && !fresh.lastStepSkipped(group: 1))
+    #expect(try fresh.checkpoint() == saved)
+}
