@@ -15,7 +15,7 @@ import _SwiftOptKernelsV4
 ///
 /// Raw values are the C codes `SWIFTOPT_CPU_LEVEL_*`. Every level rounds the
 /// same way (no FMA contraction), so results do not depend on the level.
-public enum CPULevel: Int32, Sendable, CaseIterable, Comparable {
+public enum CPULevel: Int32, NamedCase, Comparable {
     /// The toolchain's baseline for the architecture (x86-64: SSE2).
     case baseline = 1
     /// x86-64-v3: AVX2, FMA, BMI2 (256-bit vectors).
