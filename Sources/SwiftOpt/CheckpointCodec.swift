@@ -78,11 +78,19 @@ struct CheckpointWriter {
         withUnsafeBytes(of: value) { raw($0) }
     }
 
+    /// Whether a write went past the buffer (and was dropped). Sizing the
+    /// buffer with a counting pass makes this impossible; it is checked
+    /// instead of trapping, because a trap would kill the host process.
+    private(set) var overran = false
+
     /// Copies raw bytes as they are.
     mutating func raw(_ bytes: UnsafeRawBufferPointer) {
         if let base, bytes.count > 0 {
-            precondition(offset + bytes.count <= capacity, "checkpoint writer overrun")
-            (base + offset).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+            if offset + bytes.count <= capacity {
+                (base + offset).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+            } else {
+                overran = true
+            }
         }
         offset += bytes.count
     }

@@ -64,8 +64,8 @@ extension Optimizer {
     /// byte string (see the format above). Throws `.outOfMemory` only.
     public func checkpoint() throws -> [UInt8] {
         let size = checkpointSize
-        return [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
-            _ = writeCheckpoint(into: UnsafeMutableRawBufferPointer(buffer), size: size)
+        return try [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            try writeCheckpoint(into: UnsafeMutableRawBufferPointer(buffer), size: size)
             initialized = size
         }
     }
@@ -79,12 +79,23 @@ extension Optimizer {
         guard buffer.count >= size else {
             throw OptimizerError(.invalidArgument, "the checkpoint needs \(size) bytes, the buffer has \(buffer.count)")
         }
-        return writeCheckpoint(into: buffer, size: size)
+        return try writeCheckpoint(into: buffer, size: size)
     }
 
-    private func writeCheckpoint(into buffer: UnsafeMutableRawBufferPointer, size: Int) -> Int {
+    /// An internal inconsistency: the checkpoint's counting and writing passes
+    /// disagreed (reported as SWIFTOPT_ERROR_INTERNAL by the C ABI).
+    struct CheckpointSizeMismatch: Error, CustomStringConvertible {
+        let counted: Int, written: Int
+        var description: String { "checkpoint size mismatch: counted \(counted) bytes, wrote \(written)" }
+    }
+
+    @discardableResult
+    private func writeCheckpoint(into buffer: UnsafeMutableRawBufferPointer, size: Int) throws -> Int {
         var writer = CheckpointWriter(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<size]))
         encode(&writer)
+        guard !writer.overran, writer.offset == size else {
+            throw CheckpointSizeMismatch(counted: size, written: writer.offset)
+        }
         return writer.offset
     }
 
