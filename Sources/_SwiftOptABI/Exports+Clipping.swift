@@ -4,36 +4,38 @@ import SwiftOpt
 // Gradient clipping: the in-step norm report, the non-finite skip counters
 // (skip_nonfinite) and the standalone functions.
 
-@c @implementation
-public func swiftopt_optimizer_grad_norm(_ optimizer: OpaquePointer?, _ group: Int64,
-                                         _ outNorm: UnsafeMutablePointer<Double>?) -> Int32 {
-    guarded("swiftopt_optimizer_grad_norm") {
+/// A per-group read-out entry point: finds the optimizer, checks `out`, and
+/// stores `read(optimizer, group)` there (nothing is written on error).
+private func readGroup<T>(_ function: StaticString, _ optimizer: OpaquePointer?, _ group: Int64,
+                          _ out: UnsafeMutablePointer<T>?, _ outName: String,
+                          _ read: (Optimizer, Int) throws -> T) -> Int32 {
+    guarded(function) {
         try withOptimizer(optimizer) { opt in
-            let out = try required(outNorm, "out_norm")
-            out.pointee = try opt.lastGradNorm(group: int(group))
+            let destination = try required(out, outName)
+            destination.pointee = try read(opt, int(group))
         }
     }
 }
 
 @c @implementation
+public func swiftopt_optimizer_grad_norm(_ optimizer: OpaquePointer?, _ group: Int64,
+                                         _ outNorm: UnsafeMutablePointer<Double>?) -> Int32 {
+    readGroup("swiftopt_optimizer_grad_norm", optimizer, group, outNorm, "out_norm") { try $0.lastGradNorm(group: $1) }
+}
+
+@c @implementation
 public func swiftopt_optimizer_skipped_steps(_ optimizer: OpaquePointer?, _ group: Int64,
                                              _ outCount: UnsafeMutablePointer<Int64>?) -> Int32 {
-    guarded("swiftopt_optimizer_skipped_steps") {
-        try withOptimizer(optimizer) { opt in
-            let out = try required(outCount, "out_count")
-            out.pointee = try opt.skippedSteps(group: int(group))
-        }
+    readGroup("swiftopt_optimizer_skipped_steps", optimizer, group, outCount, "out_count") {
+        try $0.skippedSteps(group: $1)
     }
 }
 
 @c @implementation
 public func swiftopt_optimizer_last_step_skipped(_ optimizer: OpaquePointer?, _ group: Int64,
                                                  _ outSkipped: UnsafeMutablePointer<Int32>?) -> Int32 {
-    guarded("swiftopt_optimizer_last_step_skipped") {
-        try withOptimizer(optimizer) { opt in
-            let out = try required(outSkipped, "out_skipped")
-            out.pointee = try opt.lastStepSkipped(group: int(group)) ? 1 : 0
-        }
+    readGroup("swiftopt_optimizer_last_step_skipped", optimizer, group, outSkipped, "out_skipped") {
+        try $0.lastStepSkipped(group: $1) ? 1 : 0
     }
 }
 

@@ -25,29 +25,8 @@ must equal :data:`__version__`.
 """
 
 from ._version import __version__
-from ._errors import (
-    ArgumentTypeError,
-    BufferTooSmallError,
-    ClosedError,
-    CorruptDataError,
-    DTypeMismatchError,
-    IncompatibleOptionsError,
-    IndexOutOfRangeError,
-    InternalError,
-    InvalidArgumentError,
-    InvalidHandleError,
-    LibraryLoadError,
-    NoParametersError,
-    NullPointerError,
-    OutOfBoundsError,
-    OutOfMemoryError,
-    SizeMismatchError,
-    SwiftOptError,
-    UnknownAlgorithmError,
-    UnknownHyperparameterError,
-    UnknownStateError,
-    VersionMismatchError,
-)
+from . import _errors
+from ._errors import *  # noqa: F401,F403 -- every exception class, listed in _errors.__all__
 from ._optim import SGD, Adagrad, Adam, AdamW, Optimizer, ParamGroup, RMSprop
 from . import _lib
 from .runtime import (
@@ -90,25 +69,4 @@ __all__ = [
     "num_threads",
     "set_num_threads",
     "info",
-    "SwiftOptError",
-    "NullPointerError",
-    "InvalidHandleError",
-    "ClosedError",
-    "InvalidArgumentError",
-    "ArgumentTypeError",
-    "UnknownAlgorithmError",
-    "UnknownHyperparameterError",
-    "OutOfBoundsError",
-    "IncompatibleOptionsError",
-    "DTypeMismatchError",
-    "SizeMismatchError",
-    "IndexOutOfRangeError",
-    "NoParametersError",
-    "UnknownStateError",
-    "BufferTooSmallError",
-    "OutOfMemoryError",
-    "InternalError",
-    "CorruptDataError",
-    "LibraryLoadError",
-    "VersionMismatchError",
-]
+] + _errors.__all__
